@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Runs the whole pipeline on the local stack: builds the services, brings Kafka, ClickHouse and
+# PostgreSQL up, starts producer, analyzer and sink as packaged JVM services and prints a status
+# line every two seconds. Ctrl-C (or the end of --duration) stops everything this script started.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: deploy/local/pipeline.sh [--duration SECONDS] [--fleet-rate ROWS_PER_S] [--fleet-devices N] [--no-build]
+
+  --duration SECONDS     stop by itself after SECONDS (default: run until Ctrl-C)
+  --fleet-rate N         synthetic sensor fleet rate in rows/s across all devices (default 2000)
+  --fleet-devices N      number of synthetic devices (default 20)
+  --no-build             use the jars already in */target/quarkus-app
+EOF
+}
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HOME_DIR="${STREAMING_ARROW_HOME:-$REPO/.local-stack}"
+LOGS="$HOME_DIR/pipeline"
+DURATION=""
+FLEET_RATE=2000
+FLEET_DEVICES=20
+BUILD=1
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --fleet-rate) FLEET_RATE="$2"; shift 2 ;;
+    --fleet-devices) FLEET_DEVICES="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+SERVICES=(producer analyzer sink)
+declare -A PORT=([producer]=8080 [analyzer]=8081 [sink]=8082)
+declare -A PID=()
+STACK_STARTED=""
+mkdir -p "$LOGS"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+stop_all() {
+  local code=$?
+  trap - INT TERM EXIT
+  echo
+  for svc in "${SERVICES[@]}"; do
+    local pid="${PID[$svc]:-}"
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      log "stopping $svc (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for svc in "${SERVICES[@]}"; do
+    local pid="${PID[$svc]:-}"
+    [[ -z "$pid" ]] && continue
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ -n "$STACK_STARTED" ]]; then
+    log "stopping the local stack components this run started: $STACK_STARTED"
+    # shellcheck disable=SC2086
+    "$REPO/deploy/local/stack.sh" down $STACK_STARTED || true
+  fi
+  exit "$code"
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+for svc in "${SERVICES[@]}"; do
+  if ss -ltn "sport = :${PORT[$svc]}" 2>/dev/null | grep -q LISTEN; then
+    echo "port ${PORT[$svc]} (needed by $svc) is already taken:" >&2
+    ss -ltnp "sport = :${PORT[$svc]}" >&2 || true
+    exit 1
+  fi
+done
+
+if [[ "$BUILD" == 1 ]]; then
+  log "building the services (./mvnw package -DskipTests; log: $LOGS/build.log)"
+  if ! (cd "$REPO" && ./mvnw -B package -DskipTests >"$LOGS/build.log" 2>&1); then
+    echo "build failed; the end of $LOGS/build.log:" >&2
+    tail -n 40 "$LOGS/build.log" >&2
+    exit 1
+  fi
+fi
+
+# Which components were down before, so that only those are stopped at the end.
+for component in kafka clickhouse postgres; do
+  if ! "$REPO/deploy/local/stack.sh" status "$component" >/dev/null 2>&1; then
+    STACK_STARTED="$STACK_STARTED $component"
+  fi
+done
+log "bringing the local stack up"
+"$REPO/deploy/local/stack.sh" up
+
+ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
+start_service() {
+  local svc="$1"; shift
+  local jar="$REPO/$svc/target/quarkus-app/quarkus-run.jar"
+  if [[ ! -f "$jar" ]]; then
+    echo "$jar is missing: run without --no-build" >&2
+    exit 1
+  fi
+  # "$@" are -D system properties for this service.
+  java $ARROW_OPENS -Xmx256m "$@" -jar "$jar" >"$LOGS/$svc.log" 2>&1 &
+  PID[$svc]=$!
+  log "started $svc (pid ${PID[$svc]}, http ${PORT[$svc]}, log $LOGS/$svc.log)"
+}
+
+wait_ready() {
+  local svc="$1"
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:${PORT[$svc]}/q/health/ready" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "${PID[$svc]}" 2>/dev/null; then
+      echo "$svc exited during start-up; the end of $LOGS/$svc.log:" >&2
+      tail -n 40 "$LOGS/$svc.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  echo "$svc did not become ready within 60 s; the end of $LOGS/$svc.log:" >&2
+  tail -n 40 "$LOGS/$svc.log" >&2
+  exit 1
+}
+
+start_service sink
+start_service analyzer
+start_service producer \
+  -Dproducer.fleet.enabled=true \
+  -Dproducer.fleet.devices="$FLEET_DEVICES" \
+  -Dproducer.fleet.rows-per-second="$FLEET_RATE" \
+  -Dproducer.host-metrics.enabled=true
+for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
+log "all services ready; status every 2 s (Ctrl-C stops everything this run started)"
+
+# Sums the values of every sample of one Prometheus metric family (all label sets).
+metric_sum() {
+  local port="$1" name="$2"
+  curl -fsS "http://127.0.0.1:$port/q/metrics" 2>/dev/null \
+    | awk -v n="$name" '$1 == n || index($1, n "{") == 1 { s += $NF } END { printf "%.0f", s + 0 }'
+}
+
+clickhouse_rows() {
+  curl -fsS "http://127.0.0.1:8123/" \
+    --data-binary "SELECT count() FROM streaming_arrow.sensor_readings FINAL" 2>/dev/null || echo "?"
+}
+
+started_at=$(date +%s)
+last_rows=$(metric_sum 8080 producer_rows_published_total)
+last_t=$started_at
+while true; do
+  sleep 2
+  now=$(date +%s)
+  rows=$(metric_sum 8080 producer_rows_published_total)
+  dt=$(( now - last_t )); (( dt > 0 )) || dt=1
+  rate=$(( (rows - last_rows) / dt ))
+  last_rows=$rows; last_t=$now
+  printf '%s produced %s rows (%s rows/s) | lag sink %s analyzer %s | ClickHouse rows %s | windows closed %s | open alerts %s\n' \
+    "$(date +%H:%M:%S)" "$rows" "$rate" \
+    "$(metric_sum 8082 kafka_consumer_fetch_manager_records_lag)" \
+    "$(metric_sum 8081 kafka_consumer_fetch_manager_records_lag)" \
+    "$(clickhouse_rows)" \
+    "$(metric_sum 8081 analyzer_windows_closed_total)" \
+    "$(metric_sum 8081 analyzer_alerts_open)"
+  for svc in "${SERVICES[@]}"; do
+    if ! kill -0 "${PID[$svc]}" 2>/dev/null; then
+      echo "$svc stopped unexpectedly; the end of $LOGS/$svc.log:" >&2
+      tail -n 40 "$LOGS/$svc.log" >&2
+      exit 1
+    fi
+  done
+  if [[ -n "$DURATION" ]] && (( now - started_at >= DURATION )); then
+    log "--duration $DURATION reached"
+    exit 0
+  fi
+done
