@@ -22,3 +22,11 @@ trap stop_started EXIT
 
 cd "$REPO"
 ./mvnw -B verify "$@"
+
+# Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  src-shared/src/test/fixtures-gen/check-java-output.sh
+else
+  echo "node/npm missing: cannot check that polars and Arrow JS read our output (apt-get install nodejs npm)" >&2
+  exit 1
+fi

@@ -122,7 +122,8 @@ final class IpcFrameScanner {
                 break; // end-of-stream marker
             }
             byte type = envelope.message.headerType();
-            if (!sawSchema && type != MessageHeader.Schema) {
+            // Inside a file the footer carries the schema, and some writers (Arrow JS) put none in the body.
+            if (!sawSchema && !insideFile && type != MessageHeader.Schema) {
                 throw new ArrowDecodeException(Reason.CORRUPT, "IPC stream must start with a Schema message, found "
                         + headerName(type));
             }
@@ -145,8 +146,8 @@ final class IpcFrameScanner {
             }
             position = envelope.next;
         }
-        if (!sawSchema) {
-            throw new ArrowDecodeException(insideFile ? Reason.CORRUPT : Reason.TRUNCATED, "no Schema message found");
+        if (!sawSchema && !insideFile) {
+            throw new ArrowDecodeException(Reason.TRUNCATED, "no Schema message found");
         }
         return new Scan(IpcFraming.STREAM, recordBatches, dictionaryBatches, rows);
     }
