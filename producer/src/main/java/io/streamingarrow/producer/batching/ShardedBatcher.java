@@ -1,0 +1,317 @@
+package io.streamingarrow.producer.batching;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.streamingarrow.shared.batch.SeedBatchBuilder;
+import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
+
+/**
+ * Turns rows from any number of threads into Arrow record batches, one builder per device shard, and
+ * hands each full (or lingering) batch to a {@link BatchSink}.
+ *
+ * <p>Backpressure: at most {@code maxInFlight} batches are between here and the sink's acknowledgement.
+ * A row that needs a flush when no slot is free is refused ({@link #tryAppend}) or waits for a slot
+ * ({@link #appendWaiting}); nothing queues without bound. Memory is bounded by the shards' builders
+ * (max-rows each) plus the in-flight encoded batches.
+ */
+public final class ShardedBatcher implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ShardedBatcher.class);
+
+    /** Limits of one batcher. */
+    public record Limits(int maxRows, long maxBytes, Duration linger, int maxInFlight) {
+        public Limits {
+            if (maxRows <= 0 || maxBytes <= 0 || maxInFlight <= 0 || linger.isNegative()) {
+                throw new IllegalArgumentException("batching limits must be positive: " + maxRows + " rows, "
+                        + maxBytes + " bytes, " + maxInFlight + " in flight, linger " + linger);
+            }
+        }
+    }
+
+    private final DeviceShards shards;
+    private final Limits limits;
+    private final ArrowIpcEncoder encoder;
+    private final BatchSink sink;
+    private final LongSupplier nanoClock;
+    private final Lane[] lanes;
+    private final Semaphore inFlight;
+    private final AtomicLong inFlightBytes = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
+
+    private final Counter[] flushes = new Counter[FlushReason.values().length];
+    private final Counter rowsPublished;
+    private final Counter batchesPublished;
+    private final Counter bytesPublished;
+    private final Counter batchesFailed;
+    private final Counter saturations;
+    private final DistributionSummary batchRows;
+    private final DistributionSummary compressionRatio;
+    private final Timer publishLatency;
+
+    public ShardedBatcher(BufferAllocator allocator, DeviceShards shards, Limits limits, ArrowIpcEncoder encoder,
+                          BatchSink sink, MeterRegistry meters, LongSupplier nanoClock) {
+        this.shards = shards;
+        this.limits = limits;
+        this.encoder = encoder;
+        this.sink = sink;
+        this.nanoClock = nanoClock;
+        this.inFlight = new Semaphore(limits.maxInFlight());
+        this.lanes = new Lane[shards.count()];
+        try {
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = new Lane(shards.key(i), new SeedBatchBuilder(allocator, limits.maxRows()));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        for (FlushReason reason : FlushReason.values()) {
+            flushes[reason.ordinal()] = Counter.builder("producer.batches.flushed").tag("reason", reason.tag())
+                    .description("Batches flushed, by the limit that flushed them").register(meters);
+        }
+        rowsPublished = Counter.builder("producer.rows.published").description("Rows acknowledged by Kafka").register(meters);
+        batchesPublished = Counter.builder("producer.batches.published").description("Batches acknowledged by Kafka").register(meters);
+        bytesPublished = Counter.builder("producer.bytes.published").baseUnit("bytes")
+                .description("Arrow IPC bytes acknowledged by Kafka").register(meters);
+        batchesFailed = Counter.builder("producer.batches.failed").description("Batches Kafka finally refused").register(meters);
+        saturations = Counter.builder("producer.backpressure.saturated")
+                .description("Times a flush found every in-flight slot taken").register(meters);
+        batchRows = DistributionSummary.builder("producer.batch.rows").description("Rows per flushed batch")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        compressionRatio = DistributionSummary.builder("producer.batch.compression.ratio")
+                .description("Uncompressed column bytes / encoded message bytes").register(meters);
+        publishLatency = Timer.builder("producer.publish.latency").description("Flush to Kafka acknowledgement")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        Gauge.builder("producer.batches.inflight", inFlight, s -> limits.maxInFlight() - s.availablePermits())
+                .description("Batches sent to Kafka and not yet acknowledged").register(meters);
+        Gauge.builder("producer.batches.inflight.limit", limits, Limits::maxInFlight).register(meters);
+        Gauge.builder("producer.inflight.bytes", inFlightBytes, AtomicLong::get).baseUnit("bytes").register(meters);
+        Gauge.builder("producer.buffer.bytes", this, ShardedBatcher::bufferedBytes).baseUnit("bytes")
+                .description("Arrow memory held by the shard builders").register(meters);
+        Gauge.builder("producer.buffer.rows", this, ShardedBatcher::bufferedRows)
+                .description("Rows waiting in the shard builders").register(meters);
+    }
+
+    /** Appends a row unless the batcher is saturated; never blocks on Kafka. */
+    public boolean tryAppend(byte[] deviceUtf8, long tsMicros, float cpuUsed, float cpuFree, float memoryUsed,
+                             float memoryFree, int runElapsedMs) {
+        return append(deviceUtf8, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs, 0);
+    }
+
+    /** Appends a row, waiting up to {@code timeout} for an in-flight slot when a flush is due. */
+    public boolean appendWaiting(byte[] deviceUtf8, long tsMicros, float cpuUsed, float cpuFree, float memoryUsed,
+                                 float memoryFree, int runElapsedMs, Duration timeout) {
+        return append(deviceUtf8, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs, timeout.toNanos());
+    }
+
+    private boolean append(byte[] device, long ts, float cpuUsed, float cpuFree, float memoryUsed, float memoryFree,
+                           int runElapsedMs, long waitNanos) {
+        Lane lane = lanes[shards.shardOf(device)];
+        synchronized (lane) {
+            if (!makeRoom(lane, waitNanos)) {
+                return false;
+            }
+            lane.builder.append(device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
+            afterAppend(lane);
+            return true;
+        }
+    }
+
+    /** Appends a row whose measures may be null (HTTP ingest); never blocks on Kafka. */
+    public boolean tryAppendNullable(String device, long tsMicros, Float cpuUsed, Float cpuFree, Float memoryUsed,
+                                     Float memoryFree, Integer runElapsedMs) {
+        Lane lane = lanes[shards.shardOf(device.getBytes(StandardCharsets.UTF_8))];
+        synchronized (lane) {
+            if (!makeRoom(lane, 0)) {
+                return false;
+            }
+            lane.builder.appendNullable(device, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
+            afterAppend(lane);
+            return true;
+        }
+    }
+
+    /** True when every in-flight slot is taken: the next full batch could not be flushed. */
+    public boolean saturated() {
+        return inFlight.availablePermits() == 0;
+    }
+
+    /** Flushes every batch whose first row has waited {@code linger}; called periodically. */
+    public void flushLingering() {
+        long now = nanoClock.getAsLong();
+        for (Lane lane : lanes) {
+            synchronized (lane) {
+                if (!lane.builder.isEmpty() && now - lane.firstRowNanos >= limits.linger().toNanos()) {
+                    flush(lane, FlushReason.LINGER, 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * Flushes everything and waits until the sink acknowledged every batch, for shutdown. Returns false
+     * if that did not happen within {@code timeout}.
+     */
+    public boolean drain(Duration timeout) {
+        long deadline = nanoClock.getAsLong() + timeout.toNanos();
+        boolean complete = true;
+        for (Lane lane : lanes) {
+            synchronized (lane) {
+                if (!lane.builder.isEmpty() && !flush(lane, FlushReason.SHUTDOWN, Math.max(0, deadline - nanoClock.getAsLong()))) {
+                    LOG.errorf("shutdown: %d rows of %s could not be flushed: Kafka did not acknowledge in time",
+                            lane.builder.rowCount(), lane.key);
+                    complete = false;
+                }
+            }
+        }
+        try {
+            if (inFlight.tryAcquire(limits.maxInFlight(), Math.max(0, deadline - nanoClock.getAsLong()), TimeUnit.NANOSECONDS)) {
+                inFlight.release(limits.maxInFlight());
+                return complete && failedBatches.get() == 0;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    public long bufferedBytes() {
+        long bytes = 0;
+        for (Lane lane : lanes) {
+            bytes += lane.builder.allocatedBytes();
+        }
+        return bytes;
+    }
+
+    public long bufferedRows() {
+        long rows = 0;
+        for (Lane lane : lanes) {
+            rows += lane.builder.rowCount();
+        }
+        return rows;
+    }
+
+    /** Batches the sink finally refused since start. */
+    public long failedBatches() {
+        return failedBatches.get();
+    }
+
+    private boolean makeRoom(Lane lane, long waitNanos) {
+        FlushReason due = due(lane);
+        return due == null || flush(lane, due, waitNanos);
+    }
+
+    private void afterAppend(Lane lane) {
+        if (lane.builder.rowCount() == 1) {
+            lane.firstRowNanos = nanoClock.getAsLong();
+        }
+        FlushReason due = due(lane);
+        if (due != null) {
+            flush(lane, due, 0); // if no slot is free now, the next append (or the linger tick) tries again
+        }
+    }
+
+    private FlushReason due(Lane lane) {
+        if (lane.builder.isFull()) {
+            return FlushReason.ROWS;
+        }
+        return lane.builder.dataBytes() >= limits.maxBytes() ? FlushReason.BYTES : null;
+    }
+
+    /** Encodes and hands over the lane's batch if an in-flight slot frees up within {@code waitNanos}. Lane lock held. */
+    private boolean flush(Lane lane, FlushReason reason, long waitNanos) {
+        if (!acquireSlot(waitNanos)) {
+            saturations.increment();
+            return false;
+        }
+        int rows = lane.builder.rowCount();
+        long dataBytes = lane.builder.dataBytes();
+        byte[] bytes;
+        try {
+            bytes = lane.builder.encodeAndReset(encoder);
+        } catch (RuntimeException e) {
+            inFlight.release();
+            throw e;
+        }
+        EncodedBatch batch = new EncodedBatch(lane.key, sequence.incrementAndGet(), rows, dataBytes, bytes, reason);
+        flushes[reason.ordinal()].increment();
+        batchRows.record(rows);
+        compressionRatio.record((double) dataBytes / bytes.length);
+        inFlightBytes.addAndGet(bytes.length);
+        long started = nanoClock.getAsLong();
+        CompletionStage<Void> acknowledged;
+        try {
+            acknowledged = sink.publish(batch);
+        } catch (RuntimeException e) {
+            settle(batch, started, e);
+            return true; // the rows left the builder; the failure is counted and logged
+        }
+        acknowledged.whenComplete((ok, error) -> settle(batch, started, error));
+        return true;
+    }
+
+    private void settle(EncodedBatch batch, long started, Throwable error) {
+        inFlightBytes.addAndGet(-batch.bytes().length);
+        inFlight.release();
+        if (error == null) {
+            publishLatency.record(nanoClock.getAsLong() - started, TimeUnit.NANOSECONDS);
+            batchesPublished.increment();
+            rowsPublished.increment(batch.rows());
+            bytesPublished.increment(batch.bytes().length);
+        } else {
+            failedBatches.incrementAndGet();
+            batchesFailed.increment();
+            LOG.errorf(error, "batch %d (%s, %d rows) was not stored in Kafka", batch.sequence(), batch.key(), batch.rows());
+        }
+    }
+
+    private boolean acquireSlot(long waitNanos) {
+        if (waitNanos <= 0) {
+            return inFlight.tryAcquire();
+        }
+        try {
+            return inFlight.tryAcquire(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Lane lane : lanes) {
+            if (lane != null) {
+                synchronized (lane) {
+                    lane.builder.close();
+                }
+            }
+        }
+    }
+
+    /** One shard's builder; its monitor guards it. */
+    private static final class Lane {
+        final String key;
+        final SeedBatchBuilder builder;
+        long firstRowNanos;
+
+        Lane(String key, SeedBatchBuilder builder) {
+            this.key = key;
+            this.builder = builder;
+        }
+    }
+}
