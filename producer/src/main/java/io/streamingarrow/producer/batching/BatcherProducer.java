@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -30,11 +31,15 @@ public class BatcherProducer {
 
     private static final Logger LOG = Logger.getLogger(BatcherProducer.class);
 
+    @Inject
+    @Channel("arrow-tables")
+    Emitter<byte[]> arrowTables;
+
     private BufferAllocator allocator;
 
     @Produces
     @Singleton
-    ShardedBatcher batcher(ProducerConfig config, @Channel("arrow-tables") Emitter<byte[]> arrowTables, MeterRegistry meters) {
+    ShardedBatcher batcher(ProducerConfig config, MeterRegistry meters) {
         ProducerConfig.Batching batching = config.batching();
         IpcFraming framing = IpcFraming.parse(config.encoding().framing());
         ArrowIpcEncoder encoder = new ArrowIpcEncoder(framing, IpcCompression.parse(config.encoding().compression()),
