@@ -1,0 +1,40 @@
+package io.streamingarrow.sink.clickhouse;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.WithDefault;
+
+/** Where and how to reach ClickHouse ({@code sink.clickhouse.*}). */
+public interface ClickHouseConfig {
+
+    /** HTTP endpoint, e.g. {@code http://127.0.0.1:8123}. */
+    @WithDefault("http://127.0.0.1:8123")
+    String url();
+
+    @WithDefault("default")
+    String user();
+
+    Optional<String> password();
+
+    @WithDefault("streaming_arrow")
+    String database();
+
+    @WithDefault("sensor_readings")
+    String table();
+
+    /** Create the table from the first message's Arrow schema when it does not exist. */
+    @WithDefault("true")
+    boolean autoCreate();
+
+    /** Gzip INSERT bodies ({@code Content-Encoding: gzip}; ClickHouse 18.16 and newer decode it). */
+    @WithDefault("false")
+    boolean gzip();
+
+    @WithDefault("5s")
+    Duration connectTimeout();
+
+    /** Time limit of one HTTP request, from sending to the end of the answer. */
+    @WithDefault("60s")
+    Duration requestTimeout();
+}
