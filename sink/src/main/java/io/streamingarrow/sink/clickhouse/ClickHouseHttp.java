@@ -47,6 +47,17 @@ public final class ClickHouseHttp implements AutoCloseable {
         return send("/", Buffer.buffer(sql), false).thenApply(Buffer::toString);
     }
 
+    /** Runs {@code sql} and returns the answer's bytes (binary formats). */
+    public CompletionStage<byte[]> queryBytes(String sql) {
+        return send("/", Buffer.buffer(sql), false).thenApply(Buffer::getBytes);
+    }
+
+    /** Runs {@code sql} with one query-level setting (a URL parameter), e.g. an experimental switch. */
+    public CompletionStage<String> query(String sql, String setting, String value) {
+        String path = "/?" + URLEncoder.encode(setting, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
+        return send(path, Buffer.buffer(sql), false).thenApply(Buffer::toString);
+    }
+
     /**
      * Posts a Native body to {@code insertSql} ({@code INSERT INTO ... FORMAT Native}), optionally
      * gzip-compressed ({@code gzipped} says the body already is).

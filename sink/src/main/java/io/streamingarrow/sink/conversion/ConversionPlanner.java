@@ -116,20 +116,21 @@ public final class ConversionPlanner {
     /** Columns filled from the row's origin or from another column (epoch units). */
     private static ColumnBinding derived(TableColumn column, List<Field> fields) {
         ClickHouseType type = column.type();
-        boolean plainInteger = type.kind().isInteger() && !type.nullable() && !type.lowCardinality();
-        if (!plainInteger) {
+        if (!type.kind().isInteger() || type.lowCardinality()) {
             return null;
         }
         int width = type.kind().width();
-        switch (column.name()) {
-            case PARTITION_COLUMN:
-                return width >= 2 ? new ColumnBinding(column, -1, false, ColumnWriters.partition(width)) : null;
-            case OFFSET_COLUMN:
-                return width == 8 ? new ColumnBinding(column, -1, false, ColumnWriters.offset(width)) : null;
-            case ROW_COLUMN:
-                return width >= 4 ? new ColumnBinding(column, -1, false, ColumnWriters.rowIndex(width)) : null;
-            default:
-                break;
+        if (!type.nullable()) {
+            switch (column.name()) {
+                case PARTITION_COLUMN:
+                    return width >= 2 ? new ColumnBinding(column, -1, false, ColumnWriters.partition(width)) : null;
+                case OFFSET_COLUMN:
+                    return width == 8 ? new ColumnBinding(column, -1, false, ColumnWriters.offset(width)) : null;
+                case ROW_COLUMN:
+                    return width >= 4 ? new ColumnBinding(column, -1, false, ColumnWriters.rowIndex(width)) : null;
+                default:
+                    break;
+            }
         }
         for (Map.Entry<String, Long> suffix : EPOCH_SUFFIXES.entrySet()) {
             String name = column.name();
@@ -138,7 +139,10 @@ public final class ConversionPlanner {
             }
             int index = indexOf(fields, name.substring(0, name.length() - suffix.getKey().length()));
             if (index >= 0 && fields.get(index).getType() instanceof ArrowType.Timestamp) {
-                return new ColumnBinding(column, index, true, ColumnWriters.epoch(suffix.getValue(), width));
+                ColumnWriter epoch = ColumnWriters.epoch(suffix.getValue(), width);
+                return type.nullable()
+                        ? new ColumnBinding(column, index, false, ColumnWriters.nullable(epoch))
+                        : new ColumnBinding(column, index, true, epoch);
             }
         }
         return null;
