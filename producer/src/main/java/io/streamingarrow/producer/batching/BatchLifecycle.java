@@ -1,5 +1,9 @@
 package io.streamingarrow.producer.batching;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -7,10 +11,13 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.StartupEvent;
 import io.streamingarrow.producer.ProducerConfig;
 
-/** The batcher's clock: the linger tick, and the final flush on shutdown. */
+/**
+ * The batcher's clock: a linger tick (its own thread, since the Quarkus scheduler's intervals start at
+ * one second) and the final flush on shutdown.
+ */
 @ApplicationScoped
 public class BatchLifecycle {
 
@@ -22,12 +29,30 @@ public class BatchLifecycle {
     @Inject
     ProducerConfig config;
 
-    @Scheduled(every = "${producer.batching.linger-check:50ms}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void flushLingering() {
-        batcher.flushLingering();
+    private ScheduledExecutorService ticker;
+
+    void onStart(@Observes StartupEvent event) {
+        long tickMillis = Math.max(5, Math.min(50, config.batching().linger().toMillis() / 4));
+        ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "batch-linger");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ticker.scheduleWithFixedDelay(this::flushLingering, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void flushLingering() {
+        try {
+            batcher.flushLingering();
+        } catch (RuntimeException e) {
+            LOG.error("linger flush failed", e);
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
         if (batcher.drain(config.batching().blockTimeout())) {
             LOG.info("shutdown: every batch flushed and acknowledged by Kafka");
         } else {

@@ -3,8 +3,8 @@ package io.streamingarrow.producer.batching;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Disposes;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -16,6 +16,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.streamingarrow.producer.ProducerConfig;
 import io.streamingarrow.producer.publishing.KafkaBatchPublisher;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
@@ -26,7 +27,8 @@ import io.streamingarrow.shared.ipc.IpcFraming;
  * Builds the data path every source feeds: {@link ShardedBatcher} → {@link KafkaBatchPublisher} →
  * channel {@code arrow-tables} (topic {@code arrow_tables}). Owns the Arrow allocator behind it.
  */
-@ApplicationScoped
+@Startup
+@Singleton
 public class BatcherProducer {
 
     private static final Logger LOG = Logger.getLogger(BatcherProducer.class);
@@ -35,11 +37,23 @@ public class BatcherProducer {
     @Channel("arrow-tables")
     Emitter<byte[]> arrowTables;
 
+    @Inject
+    ProducerConfig config;
+
+    @Inject
+    MeterRegistry meters;
+
     private BufferAllocator allocator;
+    private ShardedBatcher batcher;
 
     @Produces
     @Singleton
-    ShardedBatcher batcher(ProducerConfig config, MeterRegistry meters) {
+    ShardedBatcher batcher() {
+        return batcher;
+    }
+
+    @PostConstruct
+    void open() {
         ProducerConfig.Batching batching = config.batching();
         IpcFraming framing = IpcFraming.parse(config.encoding().framing());
         ArrowIpcEncoder encoder = new ArrowIpcEncoder(framing, IpcCompression.parse(config.encoding().compression()),
@@ -47,16 +61,17 @@ public class BatcherProducer {
         // The builders need about shards × max-rows rows of vectors; the limit turns a runaway into an error, not an OOM.
         long budget = (long) batching.shards() * (2 * batching.maxBytes() + 64L * batching.maxRows()) + (64L << 20);
         allocator = new RootAllocator(budget);
-        ShardedBatcher batcher = new ShardedBatcher(allocator, new DeviceShards(batching.shards()),
+        batcher = new ShardedBatcher(allocator, new DeviceShards(batching.shards()),
                 new ShardedBatcher.Limits(batching.maxRows(), batching.maxBytes(), batching.linger(), batching.maxInFlight()),
                 encoder, new KafkaBatchPublisher(arrowTables::send, framing, producerId(config)), meters, System::nanoTime);
         LOG.infof("batching: %d shards, flush at %d rows / %d bytes / %s, %d batches in flight, %s framing, %s",
                 batching.shards(), batching.maxRows(), batching.maxBytes(), batching.linger(), batching.maxInFlight(),
                 framing, config.encoding().compression());
-        return batcher;
     }
 
-    void close(@Disposes ShardedBatcher batcher) {
+    /** After the final flush (BatchLifecycle, on ShutdownEvent): the builders' memory goes back, then the allocator. */
+    @PreDestroy
+    void close() {
         batcher.close();
         allocator.close();
     }

@@ -52,6 +52,7 @@ public final class ShardedBatcher implements AutoCloseable {
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    private volatile boolean closed;
 
     private final Counter[] flushes = new Counter[FlushReason.values().length];
     private final Counter rowsPublished;
@@ -123,7 +124,7 @@ public final class ShardedBatcher implements AutoCloseable {
                            int runElapsedMs, long waitNanos) {
         Lane lane = lanes[shards.shardOf(device)];
         synchronized (lane) {
-            if (!makeRoom(lane, waitNanos)) {
+            if (closed || !makeRoom(lane, waitNanos)) {
                 return false;
             }
             lane.builder.append(device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
@@ -137,7 +138,7 @@ public final class ShardedBatcher implements AutoCloseable {
                                      Float memoryFree, Integer runElapsedMs) {
         Lane lane = lanes[shards.shardOf(device.getBytes(StandardCharsets.UTF_8))];
         synchronized (lane) {
-            if (!makeRoom(lane, 0)) {
+            if (closed || !makeRoom(lane, 0)) {
                 return false;
             }
             lane.builder.appendNullable(device, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
@@ -156,7 +157,7 @@ public final class ShardedBatcher implements AutoCloseable {
         long now = nanoClock.getAsLong();
         for (Lane lane : lanes) {
             synchronized (lane) {
-                if (!lane.builder.isEmpty() && now - lane.firstRowNanos >= limits.linger().toNanos()) {
+                if (!closed && !lane.builder.isEmpty() && now - lane.firstRowNanos >= limits.linger().toNanos()) {
                     flush(lane, FlushReason.LINGER, 0);
                 }
             }
@@ -292,8 +293,10 @@ public final class ShardedBatcher implements AutoCloseable {
         }
     }
 
+    /** Frees the builders; rows offered afterwards are refused. */
     @Override
     public void close() {
+        closed = true;
         for (Lane lane : lanes) {
             if (lane != null) {
                 synchronized (lane) {

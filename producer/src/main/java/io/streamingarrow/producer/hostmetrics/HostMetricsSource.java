@@ -6,12 +6,15 @@ import java.net.UnknownHostException;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.streamingarrow.producer.ProducerConfig;
 import io.streamingarrow.producer.batching.ShardedBatcher;
@@ -64,15 +67,21 @@ public class HostMetricsSource {
         }
     }
 
-    /** Skips sampling when {@code producer.host-metrics.enabled=false}. */
-    @ApplicationScoped
+    /** Skips sampling when {@code producer.host-metrics.enabled=false}, and until start-up completes. */
+    @Singleton
     public static class Disabled implements Scheduled.SkipPredicate {
         @Inject
         ProducerConfig config;
 
+        private volatile boolean running;
+
+        void onStart(@Observes StartupEvent event) {
+            running = true;
+        }
+
         @Override
         public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
-            return !config.hostMetrics().enabled();
+            return !running || !config.hostMetrics().enabled();
         }
     }
 }
