@@ -1,0 +1,72 @@
+package io.streamingarrow.sink;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.streamingarrow.sink.clickhouse.ClickHouseConfig;
+
+/** The sink's configuration, {@code sink.*}. */
+@ConfigMapping(prefix = "sink")
+public interface SinkConfig {
+
+    ClickHouseConfig clickhouse();
+
+    Insert insert();
+
+    Decode decode();
+
+    /** Refuse (dead-letter) messages with Arrow columns the table has no column for; otherwise count and drop them. */
+    @WithDefault("false")
+    boolean failOnExtraColumns();
+
+    /** Batching and flow control of INSERTs ({@code sink.insert.*}). */
+    interface Insert {
+
+        /** Flush when the buffered rows reach this many. */
+        @WithDefault("100000")
+        int maxRows();
+
+        /** Flush when the buffered Native bytes reach this many. */
+        @WithDefault("33554432")
+        long maxBytes();
+
+        /** Flush a non-empty buffer at the latest this long after its first message. */
+        @WithDefault("1s")
+        Duration linger();
+
+        /** INSERTs sent and not yet answered; with one full buffer waiting, consumption pauses beyond this. */
+        @WithDefault("2")
+        int maxInFlight();
+
+        /** First retry delay; doubles per attempt with ±50% jitter, up to {@link #maxBackoff()}. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
+
+        @WithDefault("30s")
+        Duration maxBackoff();
+
+        /**
+         * Attempts for an INSERT the server refuses with a non-transient error before its messages are
+         * dead-lettered; transient failures (unreachable, 5xx gateway, overload codes) retry forever.
+         */
+        @WithDefault("3")
+        int rejectedAttempts();
+    }
+
+    /** Limits of one message's decode ({@code sink.decode.*}). */
+    interface Decode {
+
+        @WithDefault("67108864")
+        long maxMessageBytes();
+
+        @WithDefault("536870912")
+        long maxDecodedBytes();
+
+        @WithDefault("10000000")
+        long maxRows();
+
+        @WithDefault("100000")
+        int maxBatches();
+    }
+}

@@ -1,0 +1,11 @@
+package io.streamingarrow.sink.inserting;
+
+/** What to do with one Kafka message once the INSERT holding its rows is settled. */
+public interface Delivery {
+
+    /** The rows are in ClickHouse: acknowledge the message (its offset may be committed). */
+    void inserted();
+
+    /** The server refused the INSERT for good: dead-letter the message, then acknowledge it. */
+    void rejected(Throwable cause);
+}

@@ -1,0 +1,226 @@
+package io.streamingarrow.sink.inserting;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+
+import org.jboss.logging.Logger;
+
+import io.streamingarrow.sink.clickhouse.ClickHouseException;
+import io.streamingarrow.sink.conversion.EncodedMessage;
+
+/**
+ * Merges encoded messages into INSERTs and keeps a bounded number of them in flight.
+ *
+ * <p>Threading: every method runs on the one thread of {@code pipeline} (the caller's
+ * {@link #add} included); HTTP completions hop back onto it, so the state needs no locks.
+ *
+ * <p>Memory bound: one buffer filling (≤ maxRows / maxBytes plus one message), at most one full buffer
+ * waiting, and {@code maxInFlight} INSERTs. {@link #add} returns a stage that completes only when no
+ * buffer is waiting, so a caller that waits for it (the Kafka consumer) stops reading while ClickHouse
+ * is slow or down.
+ */
+public final class InsertBatcher {
+
+    private static final Logger LOG = Logger.getLogger(InsertBatcher.class);
+
+    /** Buffer limits and flow control. */
+    public record Limits(int maxRows, long maxBytes, long lingerMillis, int maxInFlight, Backoff backoff,
+                         int rejectedAttempts, boolean gzip) {
+    }
+
+    private record Entry(EncodedMessage message, Delivery delivery) {
+    }
+
+    private final class Batch {
+        final String sql;
+        final List<Entry> entries = new ArrayList<>();
+        final long startedAt = System.nanoTime();
+        long rows;
+        long bytes;
+
+        Batch(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    private final Limits limits;
+    private final InsertTransport transport;
+    private final ScheduledExecutorService pipeline;
+    private final InsertMetrics metrics;
+    private final AtomicLong bufferedRows = new AtomicLong();
+    private final AtomicLong bufferedBytes = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    private Batch filling;
+    private Batch waiting;
+    private CompletableFuture<Void> waitingDispatched;
+
+    public InsertBatcher(Limits limits, InsertTransport transport, ScheduledExecutorService pipeline, InsertMetrics metrics) {
+        this.limits = limits;
+        this.transport = transport;
+        this.pipeline = pipeline;
+        this.metrics = metrics;
+        long tick = Math.max(10, Math.min(100, limits.lingerMillis() / 4));
+        pipeline.scheduleWithFixedDelay(this::lingerCheck, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    /** Buffers {@code message}; call on the pipeline thread. The stage completes when the next may be added. */
+    public CompletionStage<Void> add(EncodedMessage message, Delivery delivery) {
+        if (message.rows() == 0) {
+            delivery.inserted();
+            return waitingStage();
+        }
+        String sql = message.plan().insertSql();
+        if (filling != null && !filling.sql.equals(sql)) {
+            flush(); // a different column list cannot share the INSERT
+        }
+        if (filling == null) {
+            filling = new Batch(sql);
+        }
+        filling.entries.add(new Entry(message, delivery));
+        filling.rows += message.rows();
+        filling.bytes += message.nativeBlocks().length;
+        bufferedRows.addAndGet(message.rows());
+        bufferedBytes.addAndGet(message.nativeBlocks().length);
+        if (filling.rows >= limits.maxRows() || filling.bytes >= limits.maxBytes()) {
+            flush();
+        }
+        return waitingStage();
+    }
+
+    private CompletionStage<Void> waitingStage() {
+        return waiting == null ? CompletableFuture.completedFuture(null) : waitingDispatched;
+    }
+
+    private void lingerCheck() {
+        try {
+            if (filling != null && waiting == null && inFlight.get() < limits.maxInFlight()
+                    && System.nanoTime() - filling.startedAt >= TimeUnit.MILLISECONDS.toNanos(limits.lingerMillis())) {
+                flush();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("linger flush failed", e);
+        }
+    }
+
+    private void flush() {
+        Batch batch = filling;
+        filling = null;
+        if (batch == null) {
+            return;
+        }
+        if (waiting != null) {
+            throw new IllegalStateException("a full buffer is already waiting: the caller did not wait for add()");
+        }
+        if (inFlight.get() < limits.maxInFlight()) {
+            dispatch(batch);
+        } else {
+            waiting = batch;
+            waitingDispatched = new CompletableFuture<>();
+        }
+    }
+
+    private void dispatch(Batch batch) {
+        inFlight.incrementAndGet();
+        bufferedRows.addAndGet(-batch.rows);
+        bufferedBytes.addAndGet(-batch.bytes);
+        byte[] body = body(batch);
+        attempt(batch, body, 1, System.nanoTime());
+    }
+
+    private void attempt(Batch batch, byte[] body, int attempt, long startNanos) {
+        transport.insert(batch.sql, body, limits.gzip()).whenComplete((ok, failure) -> pipeline.execute(() -> {
+            if (failure == null) {
+                metrics.inserted(batch.rows, body.length, System.nanoTime() - startNanos);
+                settle(batch, null);
+                return;
+            }
+            boolean transientFailure = ClickHouseException.isTransient(failure);
+            if (transientFailure || attempt < limits.rejectedAttempts()) {
+                long delay = limits.backoff().delayMillis(attempt);
+                metrics.retried(transientFailure);
+                LOG.warnf("INSERT of %d rows failed (attempt %d, %s), retrying in %d ms: %s", batch.rows, attempt,
+                        transientFailure ? "transient" : "refused", delay, rootMessage(failure));
+                pipeline.schedule(() -> attempt(batch, body, attempt + 1, startNanos), delay, TimeUnit.MILLISECONDS);
+                return;
+            }
+            LOG.errorf("INSERT of %d rows refused %d times, dead-lettering its %d messages: %s", batch.rows, attempt,
+                    batch.entries.size(), rootMessage(failure));
+            metrics.rejected(batch.rows);
+            settle(batch, failure);
+        }));
+    }
+
+    private void settle(Batch batch, Throwable failure) {
+        for (Entry entry : batch.entries) {
+            try {
+                if (failure == null) {
+                    entry.delivery().inserted();
+                } else {
+                    entry.delivery().rejected(failure);
+                }
+            } catch (RuntimeException e) {
+                LOG.error("settling a message failed", e);
+            }
+        }
+        inFlight.decrementAndGet();
+        if (waiting != null && inFlight.get() < limits.maxInFlight()) {
+            Batch next = waiting;
+            CompletableFuture<Void> dispatched = waitingDispatched;
+            waiting = null;
+            waitingDispatched = null;
+            dispatch(next);
+            dispatched.complete(null);
+        }
+    }
+
+    private byte[] body(Batch batch) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, limits.gzip() ? batch.bytes / 4 : batch.bytes));
+        try {
+            if (limits.gzip()) {
+                try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
+                    for (Entry entry : batch.entries) {
+                        gzip.write(entry.message().nativeBlocks());
+                    }
+                }
+            } else {
+                for (Entry entry : batch.entries) {
+                    out.write(entry.message().nativeBlocks());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && !(t instanceof ClickHouseException)) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    public long bufferedRows() {
+        return bufferedRows.get();
+    }
+
+    public long bufferedBytes() {
+        return bufferedBytes.get();
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+}

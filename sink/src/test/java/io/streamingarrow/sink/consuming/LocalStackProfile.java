@@ -1,0 +1,53 @@
+package io.streamingarrow.sink.consuming;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+
+/**
+ * Runs the sink against the local stack's real Kafka and ClickHouse with a unique topic, dead-letter
+ * topic, consumer group and table, so parallel test runs never see each other's data.
+ */
+public class LocalStackProfile implements QuarkusTestProfile {
+
+    public static final String KAFKA = System.getProperty("sink.test.kafka", "127.0.0.1:19092");
+    public static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    public static final String TOPIC = "arrow_tables_sinktest_" + SUFFIX;
+    public static final String DLQ_TOPIC = "arrow_tables_dlq_sinktest_" + SUFFIX;
+    public static final String TABLE = "sensor_readings_sinktest_" + SUFFIX;
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        createTopics();
+        return Map.of(
+                "kafka.bootstrap.servers", KAFKA,
+                "mp.messaging.incoming.arrow-tables.topic", TOPIC,
+                "mp.messaging.incoming.arrow-tables.group.id", "sink-test-" + SUFFIX,
+                "mp.messaging.outgoing.arrow-tables-dlq.topic", DLQ_TOPIC,
+                "sink.clickhouse.table", TABLE,
+                "sink.insert.linger", "200ms",
+                "sink.insert.max-rows", "2500");
+    }
+
+    private static void createTopics() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+        try (Admin admin = Admin.create(props)) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1), new NewTopic(DLQ_TOPIC, 1, (short) 1)))
+                    .all().get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Kafka is not reachable at " + KAFKA
+                    + ": start the local stack with deploy/local/stack.sh up (" + e + ")", e);
+        }
+    }
+}
