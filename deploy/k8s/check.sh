@@ -5,6 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 command -v kubectl >/dev/null || { echo "kubectl is missing: apt-get install kubernetes-client" >&2; exit 1; }
+for generated in "$here"/generated/*/kubernetes.yml; do
+  [[ -f "$generated" ]] || { echo "no generated manifests in $here/generated: run ./mvnw package first" >&2; exit 1; }
+done
 rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize "$here" >"$rendered"
