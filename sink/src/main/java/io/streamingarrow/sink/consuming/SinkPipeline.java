@@ -99,7 +99,15 @@ public class SinkPipeline {
     /** Takes one message; the stage completes when the consumer may hand over the next one. */
     public CompletionStage<Void> accept(Message<byte[]> message) {
         CompletableFuture<Void> next = new CompletableFuture<>();
-        pipeline.execute(() -> process(message, next, 1));
+        LOG.debugf("received %s", KafkaOrigin.of(message));
+        pipeline.execute(() -> {
+            try {
+                process(message, next, 1);
+            } catch (Throwable e) {
+                LOG.error("processing failed unexpectedly", e);
+                next.completeExceptionally(e);
+            }
+        });
         return next;
     }
 

@@ -12,7 +12,7 @@ import io.vertx.core.buffer.Buffer;
 /** The local stack's real ClickHouse (deploy/local/stack.sh), for integration tests. */
 public final class LocalClickHouse implements AutoCloseable {
 
-    public static final String URL = System.getProperty("sink.test.clickhouse-url", "http://127.0.0.1:8123");
+    public static final String URL = System.getProperty("streamingarrow.sinktest.clickhouse-url", "http://127.0.0.1:8123");
     public static final String DATABASE = "streaming_arrow";
 
     private final Vertx vertx = Vertx.vertx();

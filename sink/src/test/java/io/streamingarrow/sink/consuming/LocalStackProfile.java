@@ -18,11 +18,21 @@ import io.quarkus.test.junit.QuarkusTestProfile;
  */
 public class LocalStackProfile implements QuarkusTestProfile {
 
-    public static final String KAFKA = System.getProperty("sink.test.kafka", "127.0.0.1:19092");
-    public static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    public static final String KAFKA = System.getProperty("streamingarrow.sinktest.kafka", "127.0.0.1:19092");
+    /** Kept in a system property: Quarkus loads this class again in its own class loader. */
+    public static final String SUFFIX = suffix();
     public static final String TOPIC = "arrow_tables_sinktest_" + SUFFIX;
     public static final String DLQ_TOPIC = "arrow_tables_dlq_sinktest_" + SUFFIX;
     public static final String TABLE = "sensor_readings_sinktest_" + SUFFIX;
+
+    private static synchronized String suffix() {
+        String suffix = System.getProperty("streamingarrow.sinktest.suffix");
+        if (suffix == null) {
+            suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+            System.setProperty("streamingarrow.sinktest.suffix", suffix);
+        }
+        return suffix;
+    }
 
     @Override
     public Map<String, String> getConfigOverrides() {
@@ -34,7 +44,8 @@ public class LocalStackProfile implements QuarkusTestProfile {
                 "mp.messaging.outgoing.arrow-tables-dlq.topic", DLQ_TOPIC,
                 "sink.clickhouse.table", TABLE,
                 "sink.insert.linger", "200ms",
-                "sink.insert.max-rows", "2500");
+                "sink.insert.max-rows", "2500",
+                "quarkus.log.category.\"io.streamingarrow\".level", "DEBUG");
     }
 
     private static void createTopics() {
@@ -45,6 +56,11 @@ public class LocalStackProfile implements QuarkusTestProfile {
         try (Admin admin = Admin.create(props)) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1), new NewTopic(DLQ_TOPIC, 1, (short) 1)))
                     .all().get(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new IllegalStateException("Kafka at " + KAFKA + " refused the test topics; is the local stack up"
+                        + " (deploy/local/stack.sh up)? " + e.getCause(), e);
+            }
         } catch (Exception e) {
             throw new IllegalStateException("Kafka is not reachable at " + KAFKA
                     + ": start the local stack with deploy/local/stack.sh up (" + e + ")", e);
