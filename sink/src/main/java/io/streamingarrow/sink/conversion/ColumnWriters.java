@@ -126,23 +126,28 @@ public final class ColumnWriters {
     }
 
     /**
-     * {@code LowCardinality(String)} as the server writes it in Native (checked against 18.16 and the
-     * current layout): UInt64 key version 1 (shared dictionaries with additional keys), then UInt64
-     * flags (index width | HasAdditionalKeys | NeedUpdateDictionary), UInt64 key count, the keys as
-     * String (key 0 is the default value ""), UInt64 row count, and the indexes.
+     * {@code LowCardinality(String)} / {@code LowCardinality(Nullable(String))} as the server writes them in
+     * Native (checked byte for byte against 18.16): UInt64 key version 1 (shared dictionaries with
+     * additional keys), UInt64 flags (index width | HasAdditionalKeys | NeedUpdateDictionary), UInt64 key
+     * count, the keys as plain String, UInt64 row count, then the indexes. Key 0 is the default value "";
+     * for the Nullable variant key 0 stands for NULL and key 1 is the default "".
      */
-    public static ColumnWriter lowCardinalityString() {
+    public static ColumnWriter lowCardinalityString(boolean nullable) {
         return (source, rows, origin, out) -> {
             StringColumn strings = StringColumn.of(source);
             Map<ByteBuffer, Integer> ids = new HashMap<>();
             java.util.List<byte[]> keys = new java.util.ArrayList<>();
+            if (nullable) {
+                keys.add(new byte[0]); // NULL
+            }
+            ids.put(ByteBuffer.wrap(new byte[0]), keys.size());
             keys.add(new byte[0]);
-            ids.put(ByteBuffer.wrap(new byte[0]), 0);
             int[] indexes = new int[rows];
             for (int row = 0; row < rows; row++) {
                 byte[] value = strings.utf8(row);
                 if (value == null) {
-                    value = new byte[0];
+                    indexes[row] = nullable ? 0 : ids.get(ByteBuffer.wrap(new byte[0]));
+                    continue;
                 }
                 final byte[] key = value;
                 indexes[row] = ids.computeIfAbsent(ByteBuffer.wrap(key), k -> {

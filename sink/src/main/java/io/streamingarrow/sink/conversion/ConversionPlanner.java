@@ -68,6 +68,8 @@ public final class ConversionPlanner {
                 if (base == null) {
                     problems.add("Arrow column '" + field.getName() + "' of type " + field.getType()
                             + " cannot be written to " + column.type().name());
+                } else if (column.type().lowCardinality()) {
+                    bindings.add(new ColumnBinding(column, index, !column.type().nullable(), base));
                 } else if (column.type().nullable()) {
                     bindings.add(new ColumnBinding(column, index, false, ColumnWriters.nullable(base)));
                 } else {
@@ -152,8 +154,8 @@ public final class ConversionPlanner {
     static ColumnWriter valueWriter(ArrowType arrow, ClickHouseType target) {
         Kind kind = target.kind();
         if (target.lowCardinality()) {
-            // LowCardinality(Nullable(String)) has its own null key layout; not written (documented).
-            return kind == Kind.STRING && !target.nullable() && isString(arrow) ? ColumnWriters.lowCardinalityString() : null;
+            // nulls live in the dictionary (key 0), not in a null map: see ColumnWriters.lowCardinalityString
+            return kind == Kind.STRING && isString(arrow) ? ColumnWriters.lowCardinalityString(target.nullable()) : null;
         }
         if (isString(arrow)) {
             return kind == Kind.STRING ? ColumnWriters.string() : null;

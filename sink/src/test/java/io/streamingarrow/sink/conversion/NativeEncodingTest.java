@@ -97,6 +97,18 @@ class NativeEncodingTest {
     }
 
     @Test
+    void lowCardinalityNullableMatchesTheServersOwnLayout(BufferAllocator allocator) {
+        // 18.16 writes ('x'), (NULL), ('y'), (''), ('x') of LowCardinality(Nullable(String)) exactly so
+        try (VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(strings(allocator, "a", "x", null, "y", "", "x")))) {
+            root.setRowCount(5);
+            assertEquals(header(1, 5) + str("a") + str("LowCardinality(Nullable(String))")
+                            + "0100000000000000" + "0006000000000000" + "0400000000000000" + "00" + "00" + str("x") + str("y")
+                            + "0500000000000000" + "0200030102",
+                    hex(root, table("a", "LowCardinality(Nullable(String))")));
+        }
+    }
+
+    @Test
     void fixedWidthTimestampsAndOrigin(BufferAllocator allocator) {
         Float4Vector f = new Float4Vector("f", allocator);
         f.allocateNew(1);

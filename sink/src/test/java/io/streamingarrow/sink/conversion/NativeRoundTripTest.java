@@ -130,12 +130,22 @@ class NativeRoundTripTest {
         for (int i = 0; i < values.length; i++) {
             a.setSafe(i, values[i].getBytes(StandardCharsets.UTF_8));
         }
+        VarCharVector n = vector(allocator, "n", ArrowType.Utf8.INSTANCE, VarCharVector.class);
+        n.allocateNew();
+        String[] nullable = {"x", null, "", "q", "x"};
+        for (int i = 0; i < nullable.length; i++) {
+            if (nullable[i] == null) {
+                n.setNull(i);
+            } else {
+                n.setSafe(i, nullable[i].getBytes(StandardCharsets.UTF_8));
+            }
+        }
         String table = LocalClickHouse.uniqueTable("lc");
         String name = Identifiers.table(LocalClickHouse.DATABASE, table);
         // 18.16 creates LowCardinality columns only with the experimental switch; newer servers ignore it.
-        LocalClickHouse.await(clickHouse.http().query("CREATE TABLE " + name + " (a LowCardinality(String)) ENGINE = Memory",
+        LocalClickHouse.await(clickHouse.http().query("CREATE TABLE " + name + " (a LowCardinality(String), n LowCardinality(Nullable(String))) ENGINE = Memory",
                 "allow_experimental_low_cardinality_type", "1"));
-        try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(a))) {
+        try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(a, n))) {
             root.setRowCount(values.length);
             TableSchema schema = new io.streamingarrow.sink.clickhouse.TableManager(clickHouse.http(), LocalClickHouse.DATABASE,
                     table, false, java.time.Duration.ofSeconds(30)).describe();
@@ -144,7 +154,8 @@ class NativeRoundTripTest {
             plan.encode(root, new RowOrigin(0, 0, 0), out);
             plan.encode(root, new RowOrigin(0, 0, 0), out);
             clickHouse.insert(plan.insertSql(), out.toByteArray());
-            assertEquals("x\ny\nx\n\nzz\nx\ny\nx\n\nzz\n", clickHouse.query("SELECT a FROM " + name + " FORMAT TabSeparated"));
+            String once = "x\tx\ny\t\\N\nx\t\n\tq\nzz\tx\n";
+            assertEquals(once + once, clickHouse.query("SELECT a, n FROM " + name + " FORMAT TabSeparated"));
             assertEquals("LowCardinality(String)\n", clickHouse.query("SELECT toTypeName(a) FROM " + name + " LIMIT 1 FORMAT TabSeparated"));
         } finally {
             clickHouse.query("DROP TABLE IF EXISTS " + name);
