@@ -1,0 +1,67 @@
+package io.streamingarrow.analyzer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Everything the analyzer can be told, under {@code analyzer.*}. */
+@ConfigMapping(prefix = "analyzer")
+public interface AnalyzerConfig {
+
+    Window window();
+
+    /** The numeric columns aggregated per window (nulls skipped). */
+    @WithDefault("cpu_used,cpu_free,memory_used,memory_free")
+    List<String> measures();
+
+    /** Alert rules by name: {@code analyzer.alerts.<name>.when=avg(cpu_used) > 90}. */
+    Map<String, Alert> alerts();
+
+    Store store();
+
+    interface Window {
+        /** Window size; tumbling unless a slide is given. */
+        @WithDefault("10s")
+        Duration size();
+
+        /** Hopping windows: a new window every slide (must divide into size evenly for clean windows). */
+        Optional<Duration> slide();
+
+        /** How far behind the newest event time an event may arrive and still count. */
+        @WithDefault("5s")
+        Duration allowedLateness();
+
+        /** A partition silent this long (wall time) stops holding the watermark back. */
+        @WithDefault("15s")
+        Duration idleTimeout();
+
+        /** Bound on windows held open at once (all devices). */
+        @WithDefault("1000000")
+        int maxOpen();
+    }
+
+    interface Alert {
+        /** e.g. {@code avg(cpu_used) > 90}. */
+        String when();
+
+        /** Consecutive windows {@code when} must hold before the alert opens. */
+        @WithDefault("1")
+        int forWindows();
+
+        /** When an open alert resolves; defaults to the negation of {@code when}. */
+        Optional<String> resolveWhen();
+
+        @WithDefault("warning")
+        String severity();
+    }
+
+    interface Store {
+        /** PostgreSQL schema holding the analyzer's tables (created if missing). */
+        @WithDefault("public")
+        String schema();
+    }
+}

@@ -1,0 +1,192 @@
+package io.streamingarrow.analyzer.consuming;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+import org.jboss.logging.Logger;
+
+import io.streamingarrow.analyzer.alerting.AlertEngine;
+import io.streamingarrow.analyzer.alerting.AlertTransition;
+import io.streamingarrow.analyzer.persistence.AnalyzerStore;
+import io.streamingarrow.analyzer.windowing.ClosedWindow;
+import io.streamingarrow.analyzer.windowing.WindowAggregator;
+import io.streamingarrow.analyzer.windowing.Watermarks;
+import io.streamingarrow.shared.ipc.ArrowDecodeException;
+import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
+
+/**
+ * The analyzer's data path for one consumer: decode → windows → (watermark passes) → PostgreSQL, Kafka.
+ *
+ * <p>Offsets: a message is acknowledged only once every window its rows went into is closed and persisted
+ * (the Kafka connector's throttled strategy then commits the contiguous acknowledged prefix). After a crash
+ * the uncommitted messages are read again and rebuild exactly the windows that were open; windows already
+ * persisted are recorded per partition in {@code analyzer_progress}, and replayed rows for them are skipped
+ * instead of overwriting a complete window with a partial one.
+ */
+public final class AnalyzerPipeline {
+
+    private static final Logger LOG = Logger.getLogger(AnalyzerPipeline.class);
+
+    /** A message read but not yet acknowledged. */
+    private record Pending(long maxWindowEnd, Runnable acknowledge) {
+    }
+
+    private final ArrowIpcDecoder decoder;
+    private final WindowAggregator aggregator;
+    private final Watermarks watermarks;
+    private final AlertEngine alerts;
+    private final AnalyzerStore store;
+    private final Outputs outputs;
+    private final LongSupplier nanoClock;
+    private final String topic;
+    private final Map<Integer, Long> persistedFloor = new HashMap<>();
+    private final TreeSet<Integer> partitions = new TreeSet<>();
+    private final Deque<Pending> pending = new ArrayDeque<>();
+    private final Duration persistTimeout;
+
+    private long lateRows;
+    private long closedWindows;
+    private long alertsOpened;
+    private long alertsResolved;
+    private long deadLetters;
+    private volatile long watermark = Long.MIN_VALUE;
+
+    public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
+                            AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout) {
+        this.decoder = decoder;
+        this.aggregator = aggregator;
+        this.watermarks = watermarks;
+        this.alerts = alerts;
+        this.store = store;
+        this.outputs = outputs;
+        this.nanoClock = nanoClock;
+        this.topic = topic;
+        this.persistTimeout = persistTimeout;
+    }
+
+    /** Loads what earlier runs made final, and the alerts they left open. */
+    public synchronized void restore() {
+        long size = aggregator.spec().sizeMillis();
+        long slide = aggregator.spec().slideMicros() / 1000;
+        persistedFloor.putAll(store.progress(topic, size, slide).await().atMost(persistTimeout));
+        for (String[] open : store.openAlerts().await().atMost(persistTimeout)) {
+            alerts.restoreOpen(open[0], open[1]);
+        }
+        if (!persistedFloor.isEmpty()) {
+            LOG.infof("restored progress of %d partition(s) of %s", persistedFloor.size(), topic);
+        }
+    }
+
+    /** Handles one Kafka message; {@code acknowledge} is called once its windows are safely stored. */
+    public synchronized void onMessage(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
+        partitions.add(partition);
+        long floor = persistedFloor.getOrDefault(partition, Long.MIN_VALUE);
+        long[] maxEnd = {Long.MIN_VALUE};
+        long[] maxTs = {Long.MIN_VALUE};
+        long[] late = {0};
+        try {
+            decoder.decode(value, (batch, index) -> {
+                WindowAggregator.BatchResult result = aggregator.add(batch, floor);
+                maxEnd[0] = Math.max(maxEnd[0], result.maxWindowEnd());
+                maxTs[0] = Math.max(maxTs[0], result.maxEventTs());
+                late[0] += result.lateRows();
+            });
+        } catch (ArrowDecodeException | IllegalArgumentException e) {
+            deadLetters++;
+            LOG.warnf("message %s-%d@%d refused: %s", topic, partition, offset, e.getMessage());
+            outputs.deadLetter(key, value, e.getMessage(), topic, partition, offset, acknowledge);
+            return;
+        }
+        lateRows += late[0];
+        if (maxTs[0] != Long.MIN_VALUE) {
+            watermarks.observe(partition, maxTs[0], nanoClock.getAsLong());
+        }
+        pending.addLast(new Pending(maxEnd[0], acknowledge));
+        advance();
+    }
+
+    /** Moves the watermark on with wall time (idle partitions); called periodically. */
+    public synchronized void tick() {
+        advance();
+    }
+
+    public synchronized int pendingMessages() {
+        return pending.size();
+    }
+
+    private void advance() {
+        long now = nanoClock.getAsLong();
+        long next = watermarks.current(now);
+        watermark = next;
+        if (next != Long.MIN_VALUE && next > aggregator.closedUpTo()) {
+            List<ClosedWindow> closed = aggregator.closeUpTo(next);
+            List<AlertTransition> transitions = new ArrayList<>();
+            for (ClosedWindow window : closed) {
+                transitions.addAll(alerts.evaluate(window));
+            }
+            // Stored before anything is acknowledged: a failure here leaves the messages uncommitted.
+            store.persist(closed, transitions, topic, partitions, aggregator.spec().sizeMillis(),
+                    aggregator.spec().slideMicros() / 1000, next).await().atMost(persistTimeout);
+            for (int partition : partitions) {
+                persistedFloor.merge(partition, next, Math::max);
+            }
+            closedWindows += closed.size();
+            for (AlertTransition t : transitions) {
+                if (t.state() == AlertTransition.State.OPEN) {
+                    alertsOpened++;
+                } else {
+                    alertsResolved++;
+                }
+                outputs.alert(t);
+            }
+            if (!closed.isEmpty()) {
+                outputs.windows(closed);
+            }
+        }
+        long finalUpTo = aggregator.closedUpTo();
+        // In arrival order: stop at the first message that still feeds an open window.
+        while (!pending.isEmpty() && pending.peekFirst().maxWindowEnd() <= finalUpTo) {
+            pending.pollFirst().acknowledge().run();
+        }
+    }
+
+    public synchronized long lateRows() {
+        return lateRows;
+    }
+
+    public synchronized long closedWindows() {
+        return closedWindows;
+    }
+
+    public synchronized long alertsOpened() {
+        return alertsOpened;
+    }
+
+    public synchronized long alertsResolved() {
+        return alertsResolved;
+    }
+
+    public synchronized long deadLetters() {
+        return deadLetters;
+    }
+
+    public synchronized long openAlerts() {
+        return alerts.openAlerts();
+    }
+
+    public synchronized int openWindows() {
+        return aggregator.openWindows();
+    }
+
+    /** The current watermark in µs (Long.MIN_VALUE before any data). */
+    public long watermark() {
+        return watermark;
+    }
+}

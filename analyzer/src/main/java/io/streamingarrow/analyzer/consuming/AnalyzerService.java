@@ -1,0 +1,160 @@
+package io.streamingarrow.analyzer.consuming;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.streamingarrow.analyzer.AnalyzerConfig;
+import io.streamingarrow.analyzer.alerting.AlertEngine;
+import io.streamingarrow.analyzer.alerting.AlertRule;
+import io.streamingarrow.analyzer.alerting.Condition;
+import io.streamingarrow.analyzer.persistence.AnalyzerStore;
+import io.streamingarrow.analyzer.publishing.AggregateEncoder;
+import io.streamingarrow.analyzer.windowing.WindowAggregator;
+import io.streamingarrow.analyzer.windowing.WindowSpec;
+import io.streamingarrow.analyzer.windowing.Watermarks;
+import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
+import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
+import io.streamingarrow.shared.ipc.DecodeLimits;
+import io.vertx.mutiny.sqlclient.Pool;
+
+/** Kafka in, {@link AnalyzerPipeline} does the work; this class only wires it. */
+@ApplicationScoped
+public class AnalyzerService {
+
+    @Inject
+    AnalyzerConfig config;
+
+    @Inject
+    Pool pool;
+
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    ObjectMapper json;
+
+    @Inject
+    @Channel("arrow-aggregates")
+    Emitter<byte[]> aggregates;
+
+    @Inject
+    @Channel("alerts")
+    Emitter<String> alerts;
+
+    @Inject
+    @Channel("arrow-tables-dlq")
+    Emitter<byte[]> deadLetters;
+
+    @ConfigProperty(name = "mp.messaging.incoming.arrow-tables.topic")
+    String topic;
+
+    private BufferAllocator allocator;
+    private volatile AnalyzerPipeline pipeline;
+
+    @Incoming("arrow-tables")
+    @Blocking
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public CompletionStage<Void> consume(Message<byte[]> message) {
+        IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
+        byte[] key = kafka.getKey() instanceof byte[] bytes ? bytes : null;
+        pipeline().onMessage(kafka.getPartition(), kafka.getOffset(), key, message.getPayload(), message::ack);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Migrates the schema and restores progress at start-up, so a PostgreSQL problem shows at once. */
+    void onStart(@Observes StartupEvent event) {
+        pipeline();
+    }
+
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void tick() {
+        if (pipeline != null) {
+            pipeline.tick();
+        }
+    }
+
+    /** The pipeline, created on first use: the schema is migrated and earlier progress restored first. */
+    public AnalyzerPipeline pipeline() {
+        AnalyzerPipeline current = pipeline;
+        if (current != null) {
+            return current;
+        }
+        synchronized (this) {
+            if (pipeline == null) {
+                pipeline = create();
+            }
+            return pipeline;
+        }
+    }
+
+    private AnalyzerPipeline create() {
+        AnalyzerConfig.Window window = config.window();
+        long size = window.size().toNanos() / 1000;
+        long slide = window.slide().map(d -> d.toNanos() / 1000).orElse(size);
+        WindowAggregator aggregator = new WindowAggregator(new WindowSpec(size, slide), config.measures(), window.maxOpen());
+        List<AlertRule> rules = config.alerts().entrySet().stream().map(e -> {
+            Condition when = Condition.parse(e.getValue().when());
+            Condition resolve = e.getValue().resolveWhen().map(Condition::parse).orElse(when.negated());
+            return new AlertRule(e.getKey(), e.getValue().severity(), when, e.getValue().forWindows(), resolve);
+        }).toList();
+        AnalyzerStore store = new AnalyzerStore(pool, config.store().schema());
+        store.migrate().await().atMost(Duration.ofSeconds(30));
+        allocator = new RootAllocator(256L << 20);
+        KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
+                new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json);
+        AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
+                new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos()),
+                new AlertEngine(rules), store, outputs, System::nanoTime, topic, Duration.ofSeconds(30));
+        created.restore();
+        registerMetrics(created);
+        return created;
+    }
+
+    private void registerMetrics(AnalyzerPipeline p) {
+        Gauge.builder("analyzer.windows.open", p, AnalyzerPipeline::openWindows).register(meters);
+        FunctionCounter.builder("analyzer.windows.closed", p, AnalyzerPipeline::closedWindows).register(meters);
+        FunctionCounter.builder("analyzer.rows.late", p, AnalyzerPipeline::lateRows)
+                .description("Rows for windows already final (or without device/ts), left out").register(meters);
+        FunctionCounter.builder("analyzer.alerts.fired", p, AnalyzerPipeline::alertsOpened).register(meters);
+        FunctionCounter.builder("analyzer.alerts.resolved", p, AnalyzerPipeline::alertsResolved).register(meters);
+        Gauge.builder("analyzer.alerts.open", p, AnalyzerPipeline::openAlerts).register(meters);
+        FunctionCounter.builder("analyzer.dead.letters", p, AnalyzerPipeline::deadLetters).register(meters);
+        Gauge.builder("analyzer.messages.pending", p, AnalyzerPipeline::pendingMessages)
+                .description("Messages read whose windows are not all final yet (not committed)").register(meters);
+        Gauge.builder("analyzer.event.time.lag", p, x -> x.watermark() == Long.MIN_VALUE ? 0
+                        : (System.currentTimeMillis() * 1000 - x.watermark()) / 1e6)
+                .baseUnit("seconds").description("Wall clock minus the watermark").register(meters);
+    }
+
+    @PreDestroy
+    void close() {
+        if (allocator != null) {
+            allocator.close();
+        }
+    }
+}

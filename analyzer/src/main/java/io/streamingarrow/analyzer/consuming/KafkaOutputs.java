@@ -1,0 +1,113 @@
+package io.streamingarrow.analyzer.consuming;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.streamingarrow.analyzer.alerting.AlertTransition;
+import io.streamingarrow.analyzer.publishing.AggregateEncoder;
+import io.streamingarrow.analyzer.windowing.ClosedWindow;
+import io.streamingarrow.shared.ipc.IpcFraming;
+
+/**
+ * Results to Kafka: closed windows as Arrow IPC to {@code arrow_aggregates} (one message per device, keyed
+ * by device), alert transitions as JSON to {@code alerts}, refused messages to {@code arrow_tables_dlq}
+ * with the contract's {@code dlq-*} headers.
+ */
+public final class KafkaOutputs implements Outputs {
+
+    private static final Logger LOG = Logger.getLogger(KafkaOutputs.class);
+
+    private final Emitter<byte[]> aggregates;
+    private final Emitter<String> alerts;
+    private final Emitter<byte[]> deadLetters;
+    private final AggregateEncoder encoder;
+    private final BufferAllocator allocator;
+    private final ObjectMapper json;
+
+    public KafkaOutputs(Emitter<byte[]> aggregates, Emitter<String> alerts, Emitter<byte[]> deadLetters,
+                        AggregateEncoder encoder, BufferAllocator allocator, ObjectMapper json) {
+        this.aggregates = aggregates;
+        this.alerts = alerts;
+        this.deadLetters = deadLetters;
+        this.encoder = encoder;
+        this.allocator = allocator;
+        this.json = json;
+    }
+
+    @Override
+    public void windows(List<ClosedWindow> closed) {
+        Map<String, List<ClosedWindow>> byDevice = new LinkedHashMap<>();
+        for (ClosedWindow window : closed) {
+            byDevice.computeIfAbsent(window.device(), d -> new java.util.ArrayList<>()).add(window);
+        }
+        byDevice.forEach((device, windows) -> {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add("content-type", IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
+            headers.add("arrow-rows", Integer.toString(windows.size()).getBytes(StandardCharsets.US_ASCII));
+            Message<byte[]> message = Message.of(encoder.encode(allocator, windows))
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(device).withHeaders(headers).build())
+                    .withNack(logNack("arrow_aggregates"));
+            aggregates.send(message);
+        });
+    }
+
+    @Override
+    public void alert(AlertTransition t) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("rule", t.rule());
+        event.put("severity", t.severity());
+        event.put("device", t.device());
+        event.put("state", t.state().name().toLowerCase());
+        event.put("window_start_us", t.windowStartMicros());
+        event.put("window_end_us", t.windowEndMicros());
+        event.put("value", t.value());
+        event.put("condition", t.condition());
+        try {
+            alerts.send(Message.of(json.writeValueAsString(event))
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(t.device()).build())
+                    .withNack(logNack("alerts")));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset,
+                           Runnable acknowledge) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("dlq-reason", reason.getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq-source-topic", topic.getBytes(StandardCharsets.UTF_8));
+        headers.add("dlq-source-partition", Integer.toString(partition).getBytes(StandardCharsets.US_ASCII));
+        headers.add("dlq-source-offset", Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
+        headers.add("dlq-service", "analyzer".getBytes(StandardCharsets.US_ASCII));
+        Message<byte[]> message = Message.of(value)
+                .addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).withHeaders(headers).build())
+                .withAck(() -> {
+                    acknowledge.run(); // the original is committed only once its copy is in the DLQ
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(logNack("arrow_tables_dlq"));
+        deadLetters.send(message);
+    }
+
+    private static Function<Throwable, java.util.concurrent.CompletionStage<Void>> logNack(String topic) {
+        return error -> {
+            LOG.errorf(error, "could not write to %s", topic);
+            return CompletableFuture.completedFuture(null);
+        };
+    }
+}

@@ -1,0 +1,23 @@
+package io.streamingarrow.analyzer.windowing;
+
+import java.util.List;
+
+/** A window the watermark has passed: final, ready to persist and publish. */
+public record ClosedWindow(String device, long startMicros, long endMicros, long sizeMillis, List<String> measures,
+                           WindowAccumulator values) {
+
+    /** A measure's statistic by name, or null when the window had no value for it. */
+    public Double stat(String function, String measure) {
+        int index = measures.indexOf(measure);
+        if (index < 0) {
+            throw new IllegalArgumentException("unknown measure " + measure + " (aggregated: " + measures + ")");
+        }
+        return switch (function) {
+            case "avg", "mean" -> values.mean(index);
+            case "min" -> values.min(index);
+            case "max" -> values.max(index);
+            case "count" -> (double) values.count(index);
+            default -> throw new IllegalArgumentException("unknown function " + function);
+        };
+    }
+}

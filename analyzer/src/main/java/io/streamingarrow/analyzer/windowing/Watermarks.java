@@ -1,0 +1,53 @@
+package io.streamingarrow.analyzer.windowing;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The event-time watermark: per partition, the latest event time seen minus the allowed lateness; overall,
+ * the minimum over the partitions. A partition that has sent nothing for {@code idleNanos} of wall time
+ * stops holding the watermark back (otherwise one quiet partition would keep every window open forever);
+ * a partition that never sent anything does not count at all.
+ */
+public final class Watermarks {
+
+    private final long latenessMicros;
+    private final long idleNanos;
+    private final Map<Integer, long[]> partitions = new HashMap<>(); // {max event time, last seen nanos}
+
+    public Watermarks(long latenessMicros, long idleNanos) {
+        this.latenessMicros = latenessMicros;
+        this.idleNanos = idleNanos;
+    }
+
+    public void observe(int partition, long maxEventMicros, long nowNanos) {
+        long[] state = partitions.computeIfAbsent(partition, p -> new long[] {Long.MIN_VALUE, nowNanos});
+        state[0] = Math.max(state[0], maxEventMicros);
+        state[1] = nowNanos;
+    }
+
+    /** Forgets a partition this consumer no longer owns. */
+    public void forget(int partition) {
+        partitions.remove(partition);
+    }
+
+    /** Long.MIN_VALUE while no active partition has data. */
+    public long current(long nowNanos) {
+        long watermark = Long.MAX_VALUE;
+        boolean any = false;
+        long freshest = Long.MIN_VALUE;
+        for (long[] state : partitions.values()) {
+            freshest = Math.max(freshest, state[0]);
+            if (nowNanos - state[1] > idleNanos) {
+                continue;
+            }
+            any = true;
+            watermark = Math.min(watermark, state[0]);
+        }
+        if (!any) {
+            // Every partition idle: the stream has paused; let the windows of the newest data close too.
+            return freshest == Long.MIN_VALUE ? Long.MIN_VALUE : freshest - latenessMicros;
+        }
+        return watermark - latenessMicros;
+    }
+}

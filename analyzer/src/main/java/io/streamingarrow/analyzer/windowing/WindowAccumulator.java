@@ -1,0 +1,66 @@
+package io.streamingarrow.analyzer.windowing;
+
+import java.util.Arrays;
+
+/** Running count, min, max and sum of each measure (nulls skipped), and first/last event time of one window. */
+public final class WindowAccumulator {
+
+    private long count;
+    private final long[] measureCount;
+    private final double[] min;
+    private final double[] max;
+    private final double[] sum;
+    private long firstTs = Long.MAX_VALUE;
+    private long lastTs = Long.MIN_VALUE;
+
+    public WindowAccumulator(int measures) {
+        measureCount = new long[measures];
+        min = new double[measures];
+        max = new double[measures];
+        sum = new double[measures];
+        Arrays.fill(min, Double.POSITIVE_INFINITY);
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+    }
+
+    void addRow(long ts) {
+        count++;
+        firstTs = Math.min(firstTs, ts);
+        lastTs = Math.max(lastTs, ts);
+    }
+
+    void addValue(int measure, double value) {
+        measureCount[measure]++;
+        min[measure] = Math.min(min[measure], value);
+        max[measure] = Math.max(max[measure], value);
+        sum[measure] += value;
+    }
+
+    public long count() {
+        return count;
+    }
+
+    /** Rows with a value for {@code measure}; min/max/mean are null-free statistics over those. */
+    public long count(int measure) {
+        return measureCount[measure];
+    }
+
+    public Double min(int measure) {
+        return measureCount[measure] == 0 ? null : min[measure];
+    }
+
+    public Double max(int measure) {
+        return measureCount[measure] == 0 ? null : max[measure];
+    }
+
+    public Double mean(int measure) {
+        return measureCount[measure] == 0 ? null : sum[measure] / measureCount[measure];
+    }
+
+    public long firstTs() {
+        return firstTs;
+    }
+
+    public long lastTs() {
+        return lastTs;
+    }
+}
