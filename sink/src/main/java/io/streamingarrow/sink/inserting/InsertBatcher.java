@@ -24,10 +24,10 @@ import io.streamingarrow.sink.conversion.EncodedMessage;
  * <p>Threading: every method runs on the one thread of {@code pipeline} (the caller's
  * {@link #add} included); HTTP completions hop back onto it, so the state needs no locks.
  *
- * <p>Memory bound: one buffer filling (≤ maxRows / maxBytes plus one message), at most one full buffer
- * waiting, and {@code maxInFlight} INSERTs. {@link #add} returns a stage that completes only when no
- * buffer is waiting, so a caller that waits for it (the Kafka consumer) stops reading while ClickHouse
- * is slow or down.
+ * <p>Memory bound: one buffer filling (≤ maxRows / maxBytes plus one message), full buffers waiting
+ * for a slot (in practice one, at most two: {@link #add} returns a stage that completes only when none
+ * is waiting, so a caller that waits for it — the Kafka consumer — stops reading while ClickHouse is
+ * slow or down), and {@code maxInFlight} INSERTs.
  */
 public final class InsertBatcher {
 
@@ -62,8 +62,9 @@ public final class InsertBatcher {
     private final AtomicInteger inFlight = new AtomicInteger();
 
     private Batch filling;
-    private Batch waiting;
-    private CompletableFuture<Void> waitingDispatched;
+    /** Full buffers waiting for an INSERT slot; the caller waits while this is not empty, so it stays short. */
+    private final java.util.ArrayDeque<Batch> waiting = new java.util.ArrayDeque<>();
+    private CompletableFuture<Void> drained;
 
     public InsertBatcher(Limits limits, InsertTransport transport, ScheduledExecutorService pipeline, InsertMetrics metrics) {
         this.limits = limits;
@@ -99,12 +100,12 @@ public final class InsertBatcher {
     }
 
     private CompletionStage<Void> waitingStage() {
-        return waiting == null ? CompletableFuture.completedFuture(null) : waitingDispatched;
+        return waiting.isEmpty() ? CompletableFuture.completedFuture(null) : drained;
     }
 
     private void lingerCheck() {
         try {
-            if (filling != null && waiting == null && inFlight.get() < limits.maxInFlight()
+            if (filling != null && waiting.isEmpty() && inFlight.get() < limits.maxInFlight()
                     && System.nanoTime() - filling.startedAt >= TimeUnit.MILLISECONDS.toNanos(limits.lingerMillis())) {
                 flush();
             }
@@ -119,14 +120,13 @@ public final class InsertBatcher {
         if (batch == null) {
             return;
         }
-        if (waiting != null) {
-            throw new IllegalStateException("a full buffer is already waiting: the caller did not wait for add()");
-        }
-        if (inFlight.get() < limits.maxInFlight()) {
+        if (waiting.isEmpty() && inFlight.get() < limits.maxInFlight()) {
             dispatch(batch);
         } else {
-            waiting = batch;
-            waitingDispatched = new CompletableFuture<>();
+            waiting.add(batch);
+            if (drained == null) {
+                drained = new CompletableFuture<>();
+            }
         }
     }
 
@@ -174,13 +174,13 @@ public final class InsertBatcher {
             }
         }
         inFlight.decrementAndGet();
-        if (waiting != null && inFlight.get() < limits.maxInFlight()) {
-            Batch next = waiting;
-            CompletableFuture<Void> dispatched = waitingDispatched;
-            waiting = null;
-            waitingDispatched = null;
-            dispatch(next);
-            dispatched.complete(null);
+        while (!waiting.isEmpty() && inFlight.get() < limits.maxInFlight()) {
+            dispatch(waiting.poll());
+        }
+        if (waiting.isEmpty() && drained != null) {
+            CompletableFuture<Void> done = drained;
+            drained = null;
+            done.complete(null);
         }
     }
 

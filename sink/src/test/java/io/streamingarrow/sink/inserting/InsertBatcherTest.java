@@ -1,0 +1,156 @@
+package io.streamingarrow.sink.inserting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.streamingarrow.sink.clickhouse.ClickHouseException;
+import io.streamingarrow.sink.clickhouse.ClickHouseType;
+import io.streamingarrow.sink.clickhouse.TableColumn;
+import io.streamingarrow.sink.clickhouse.TableSchema;
+import io.streamingarrow.sink.conversion.ColumnBinding;
+import io.streamingarrow.sink.conversion.ConversionPlan;
+import io.streamingarrow.sink.conversion.EncodedMessage;
+
+/**
+ * Flow control of the batcher with an in-memory transport whose answers the test controls: merging,
+ * splitting on a different column list, the in-flight bound, pausing the caller, refusal after retries.
+ */
+class InsertBatcherTest {
+
+    private final ScheduledExecutorService pipeline = Executors.newSingleThreadScheduledExecutor();
+
+    private record Call(String sql, byte[] body, CompletableFuture<Void> answer) {
+    }
+
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final InsertTransport transport = (sql, body, gzipped) -> {
+        Call call = new Call(sql, body, new CompletableFuture<>());
+        calls.add(call);
+        return call.answer();
+    };
+
+    private final List<String> settled = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        pipeline.shutdownNow();
+    }
+
+    private InsertBatcher batcher(int maxRows, int maxInFlight, int rejectedAttempts) {
+        return new InsertBatcher(new InsertBatcher.Limits(maxRows, 1 << 20, 60_000, maxInFlight,
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), rejectedAttempts, false), transport, pipeline, InsertMetrics.NONE);
+    }
+
+    private static ConversionPlan plan(String column) {
+        TableColumn c = new TableColumn(column, ClickHouseType.parse("UInt8"), "");
+        return new ConversionPlan(new TableSchema("db", "t", List.of(c)),
+                List.of(new ColumnBinding(c, 0, true, (source, rows, origin, out) -> { })), List.of(), List.of());
+    }
+
+    private CompletionStage<Void> add(InsertBatcher batcher, ConversionPlan plan, String id, int rows) throws Exception {
+        EncodedMessage message = new EncodedMessage(plan, id.getBytes(), rows);
+        return pipeline.submit(() -> batcher.add(message, new Delivery() {
+            public void inserted() {
+                settled.add(id + ":inserted");
+            }
+
+            public void rejected(Throwable cause) {
+                settled.add(id + ":rejected");
+            }
+        })).get(5, TimeUnit.SECONDS);
+    }
+
+    private void awaitCalls(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (calls.size() < n) {
+            assertTrue(System.nanoTime() < deadline, "expected " + n + " INSERTs, saw " + calls.size());
+            Thread.sleep(5);
+        }
+    }
+
+    private void awaitSettled(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (settled.size() < n) {
+            assertTrue(System.nanoTime() < deadline, "expected " + n + " settled, saw " + settled);
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void mergesMessagesAndAcknowledgesOnlyAfterTheInsertSucceeded() throws Exception {
+        InsertBatcher batcher = batcher(10, 2, 3);
+        ConversionPlan a = plan("a");
+        add(batcher, a, "m1", 4);
+        add(batcher, a, "m2", 4);
+        assertTrue(calls.isEmpty());
+        add(batcher, a, "m3", 4); // 12 rows ≥ 10: one INSERT with all three bodies
+        awaitCalls(1);
+        assertEquals("m1m2m3", new String(calls.get(0).body()));
+        assertEquals("INSERT INTO `db`.`t` (`a`) FORMAT Native", calls.get(0).sql());
+        Thread.sleep(50);
+        assertTrue(settled.isEmpty(), "nothing acknowledged before ClickHouse answered");
+        calls.get(0).answer().complete(null);
+        awaitSettled(3);
+        assertEquals(List.of("m1:inserted", "m2:inserted", "m3:inserted"), settled);
+    }
+
+    @Test
+    void aDifferentColumnListStartsANewInsertAndTheCallerPausesWhenSlotsAreFull() throws Exception {
+        InsertBatcher batcher = batcher(10, 1, 3);
+        add(batcher, plan("a"), "a1", 3);
+        assertTrue(add(batcher, plan("b"), "b1", 3).toCompletableFuture().isDone()); // a1 flushed, in flight
+        awaitCalls(1);
+        CompletionStage<Void> paused = add(batcher, plan("a"), "a2", 3); // b1 must wait: slot taken
+        assertFalse(paused.toCompletableFuture().isDone(), "caller paused while a full buffer waits");
+        assertEquals(1, calls.size());
+        calls.get(0).answer().complete(null);
+        paused.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        awaitCalls(2);
+        assertEquals("b1", new String(calls.get(1).body()));
+        assertTrue(calls.get(1).sql().contains("`b`"));
+    }
+
+    @Test
+    void refusedInsertsAreRetriedThenTheirMessagesRejected() throws Exception {
+        InsertBatcher batcher = batcher(1, 2, 3);
+        add(batcher, plan("a"), "m1", 1);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            awaitCalls(attempt);
+            calls.get(attempt - 1).answer().completeExceptionally(
+                    ClickHouseException.fromResponse(500, null, "Code: 53, e.displayText() = DB::Exception: Type mismatch"));
+        }
+        awaitSettled(1);
+        assertEquals(List.of("m1:rejected"), settled);
+        assertEquals(3, calls.size());
+    }
+
+    @Test
+    void transientFailuresRetryUntilTheServerAnswers() throws Exception {
+        InsertBatcher batcher = batcher(1, 2, 1);
+        add(batcher, plan("a"), "m1", 1);
+        List<Integer> attempts = new ArrayList<>();
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            awaitCalls(attempt);
+            attempts.add(attempt);
+            calls.get(attempt - 1).answer().completeExceptionally(ClickHouseException.unreachable(new java.net.ConnectException("refused")));
+        }
+        awaitCalls(6);
+        calls.get(5).answer().complete(null);
+        awaitSettled(1);
+        assertEquals(List.of("m1:inserted"), settled);
+    }
+}
