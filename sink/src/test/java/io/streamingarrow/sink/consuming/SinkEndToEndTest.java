@@ -57,6 +57,7 @@ import io.streamingarrow.sink.clickhouse.LocalClickHouse;
 class SinkEndToEndTest {
 
     private static final int ROWS_PER_MESSAGE = 1000;
+    private static final String EXTRA_DEVICE = "extra-column-dev";
 
     @Inject
     KafkaClientService kafkaClients;
@@ -100,6 +101,12 @@ class SinkEndToEndTest {
                 nullDevice = builder.encodeAndReset(ArrowIpcEncoder.seedDefault());
             }
         }
+        byte[] mismatch;
+        byte[] extraColumn;
+        try (BufferAllocator allocator = new RootAllocator()) {
+            mismatch = foreignMessage(allocator, "mismatch-dev", true, false);
+            extraColumn = foreignMessage(allocator, EXTRA_DEVICE, false, true);
+        }
         Map<Integer, Integer> firstRowByOffset = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             for (int i = 0; i < valid.size(); i++) {
@@ -111,14 +118,17 @@ class SinkEndToEndTest {
                 }
                 if (i == 5) {
                     producer.send(new ProducerRecord<>(LocalStackProfile.TOPIC, 0, null, nullDevice)).get();
+                    producer.send(new ProducerRecord<>(LocalStackProfile.TOPIC, 0, null, mismatch)).get();
+                    producer.send(new ProducerRecord<>(LocalStackProfile.TOPIC, 0, null, extraColumn)).get();
                 }
             }
         }
         long expectedRows = (long) valid.size() * ROWS_PER_MESSAGE;
 
-        awaitTrue("all rows in ClickHouse", Duration.ofSeconds(60), () -> count(true) == expectedRows);
-        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(2, Duration.ofSeconds(30));
-        assertEquals(expectedRows, count(true));
+        awaitTrue("all rows in ClickHouse", Duration.ofSeconds(60), () -> count(true) == expectedRows + 2);
+        List<ConsumerRecord<byte[], byte[]>> dead = awaitDeadLetters(3, Duration.ofSeconds(30));
+        assertEquals("2\n", clickHouse.query("SELECT count() FROM " + table() + " FINAL WHERE device = '" + EXTRA_DEVICE + "'"));
+        assertEquals(expectedRows + 2, count(true));
         assertRowsExact(firstRowByOffset, expectedRows);
 
         Map<String, ConsumerRecord<byte[], byte[]>> byReason = new HashMap<>();
@@ -138,6 +148,10 @@ class SinkEndToEndTest {
         assertTrue(nulls != null, "null device dead-lettered as null-in-non-nullable, got " + byReason.keySet());
         assertTrue(java.util.Arrays.equals(nullDevice, nulls.value()), "dead letter holds the original bytes");
         assertTrue(header(nulls, "dlq-error").contains("device"), header(nulls, "dlq-error"));
+        ConsumerRecord<byte[], byte[]> refused = byReason.get("schema-mismatch");
+        assertTrue(refused != null, "Float64 into a Float32 column refused as schema-mismatch, got " + byReason.keySet());
+        assertTrue(header(refused, "dlq-error").contains("cpu_used"), header(refused, "dlq-error"));
+        assertEquals("Ok.\n", clickHouse.query("SELECT 'Ok.'"), "ClickHouse still up");
 
         // Forced redelivery: seek back to the start; every row is inserted a second time with the same key.
         double insertedBefore = insertedRows();
@@ -145,15 +159,16 @@ class SinkEndToEndTest {
             c.seekToBeginning(c.assignment());
         }).await().atMost(Duration.ofSeconds(10));
         awaitTrue("redelivered rows inserted again", Duration.ofSeconds(60), () -> insertedRows() >= insertedBefore + expectedRows);
-        assertEquals(expectedRows, count(true), "no visible duplicate through FINAL");
+        assertEquals(expectedRows + 2, count(true), "no visible duplicate through FINAL");
         clickHouse.query("OPTIMIZE TABLE " + table() + " FINAL");
-        assertEquals(expectedRows, count(false), "merges collapse the repeats");
+        assertEquals(expectedRows + 2, count(false), "merges collapse the repeats");
         assertRowsExact(firstRowByOffset, expectedRows);
 
         RestAssured.get("/q/health/ready").then().statusCode(200);
         String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("sink_dead_letters_total{reason=\"null-in-non-nullable\"}"), "dead-letter metric");
         assertTrue(metrics.contains("sink_rows_inserted_total"), "rows metric");
+        assertTrue(metrics.contains("sink_extra_columns_total{column=\"firmware\"}"), "extra column metric");
     }
 
     private static byte[] encode(BufferAllocator allocator, DeviceEncoding encoding, IpcFraming framing, IpcCompression compression, int first) {
@@ -165,6 +180,42 @@ class SinkEndToEndTest {
             for (long id : dictionaries.getDictionaryIds()) {
                 dictionaries.lookup(id).getVector().close();
             }
+        }
+    }
+
+    /** Two rows not of the seed's shape: cpu_used as Float64 (mismatch) or an extra 'firmware' column. */
+    private static byte[] foreignMessage(BufferAllocator allocator, String device, boolean float64, boolean extra) {
+        List<org.apache.arrow.vector.FieldVector> vectors = new ArrayList<>();
+        org.apache.arrow.vector.VarCharVector d = new org.apache.arrow.vector.VarCharVector("device", allocator);
+        org.apache.arrow.vector.TimeStampMicroVector ts = new org.apache.arrow.vector.TimeStampMicroVector("ts", allocator);
+        d.allocateNew();
+        ts.allocateNew(2);
+        vectors.add(d);
+        vectors.add(ts);
+        org.apache.arrow.vector.FieldVector cpu = float64 ? new org.apache.arrow.vector.Float8Vector("cpu_used", allocator)
+                : new org.apache.arrow.vector.Float4Vector("cpu_used", allocator);
+        cpu.allocateNew();
+        vectors.add(cpu);
+        org.apache.arrow.vector.VarCharVector firmware = new org.apache.arrow.vector.VarCharVector("firmware", allocator);
+        if (extra) {
+            firmware.allocateNew();
+            vectors.add(firmware);
+        }
+        for (int i = 0; i < 2; i++) {
+            d.setSafe(i, device.getBytes(StandardCharsets.UTF_8));
+            ts.set(i, SeedRows.BASE_TS_MICROS + i);
+            if (cpu instanceof org.apache.arrow.vector.Float8Vector f8) {
+                f8.setSafe(i, 0.5);
+            } else {
+                ((org.apache.arrow.vector.Float4Vector) cpu).setSafe(i, 0.5f);
+            }
+            if (extra) {
+                firmware.setSafe(i, "1.2.3".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        try (VectorSchemaRoot root = new VectorSchemaRoot(vectors); firmware) {
+            root.setRowCount(2);
+            return ArrowIpcEncoder.seedDefault().encode(root);
         }
     }
 
@@ -180,7 +231,7 @@ class SinkEndToEndTest {
     private static void assertRowsExact(Map<Integer, Integer> firstRowByOffset, long expectedRows) {
         byte[] bytes = LocalClickHouse.await(clickHouse.http().queryBytes("SELECT kafka_offset, kafka_row, device, ts_us, toUnixTimestamp(ts), "
                 + "cpu_used, cpu_free, memory_used, memory_free, run_elapsed_ms FROM " + table()
-                + " FINAL ORDER BY kafka_offset, kafka_row FORMAT RowBinary"));
+                + " FINAL WHERE device != '" + EXTRA_DEVICE + "' ORDER BY kafka_offset, kafka_row FORMAT RowBinary"));
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long rows = 0;
         while (in.hasRemaining()) {
