@@ -128,7 +128,7 @@ public class AnalyzerService {
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
-                new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos()),
+                new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size),
                 new AlertEngine(rules), store, outputs, System::nanoTime, topic, Duration.ofSeconds(30));
         created.restore();
         registerMetrics(created);

@@ -7,17 +7,22 @@ import java.util.Map;
  * The event-time watermark: per partition, the latest event time seen minus the allowed lateness; overall,
  * the minimum over the partitions. A partition that has sent nothing for {@code idleNanos} of wall time
  * stops holding the watermark back (otherwise one quiet partition would keep every window open forever);
- * a partition that never sent anything does not count at all.
+ * a partition that never sent anything does not count at all. When every partition is idle the stream
+ * has paused: the watermark moves to the newest event time plus {@code idleAdvanceMicros} (the window
+ * size), so the last windows close instead of waiting for data that may not come; anything that arrives
+ * for them later is late.
  */
 public final class Watermarks {
 
     private final long latenessMicros;
     private final long idleNanos;
+    private final long idleAdvanceMicros;
     private final Map<Integer, long[]> partitions = new HashMap<>(); // {max event time, last seen nanos}
 
-    public Watermarks(long latenessMicros, long idleNanos) {
+    public Watermarks(long latenessMicros, long idleNanos, long idleAdvanceMicros) {
         this.latenessMicros = latenessMicros;
         this.idleNanos = idleNanos;
+        this.idleAdvanceMicros = idleAdvanceMicros;
     }
 
     public void observe(int partition, long maxEventMicros, long nowNanos) {
@@ -45,8 +50,7 @@ public final class Watermarks {
             watermark = Math.min(watermark, state[0]);
         }
         if (!any) {
-            // Every partition idle: the stream has paused; let the windows of the newest data close too.
-            return freshest == Long.MIN_VALUE ? Long.MIN_VALUE : freshest - latenessMicros;
+            return freshest == Long.MIN_VALUE ? Long.MIN_VALUE : freshest + idleAdvanceMicros;
         }
         return watermark - latenessMicros;
     }
