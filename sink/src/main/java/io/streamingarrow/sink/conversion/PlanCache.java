@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.jboss.logging.Logger;
 
 import io.streamingarrow.shared.schema.SchemaFingerprint;
 import io.streamingarrow.sink.clickhouse.TableManager;
@@ -16,6 +17,8 @@ import io.streamingarrow.sink.clickhouse.TableSchema;
  * server are not cached.
  */
 public final class PlanCache {
+
+    private static final Logger LOG = Logger.getLogger(PlanCache.class);
 
     private final TableManager tables;
     private final ConversionPlanner planner;
@@ -49,8 +52,19 @@ public final class PlanCache {
             return new ConversionRefusedException(ConversionRefusedException.Reason.SCHEMA_MISMATCH, e.getMessage());
         }
         try {
-            return planner.plan(schema, table);
+            ConversionPlan plan = planner.plan(schema, table);
+            boolean dedupKey = plan.bindings().stream().filter(b -> b.sourceIndex() < 0).count() == 3;
+            if (!dedupKey) {
+                LOG.warnf("%s.%s lacks %s/%s/%s: rows redelivered by Kafka will be visible duplicates", table.database(),
+                        table.table(), ConversionPlanner.PARTITION_COLUMN, ConversionPlanner.OFFSET_COLUMN, ConversionPlanner.ROW_COLUMN);
+            }
+            if (!plan.extraColumns().isEmpty() || !plan.defaultedColumns().isEmpty()) {
+                LOG.infof("schema %s → %s.%s: Arrow columns without a table column %s (dropped), table columns filled by DEFAULT %s",
+                        SchemaFingerprint.of(schema), table.database(), table.table(), plan.extraColumns(), plan.defaultedColumns());
+            }
+            return plan;
         } catch (ConversionRefusedException e) {
+            LOG.warnf("schema %s cannot be written: %s", SchemaFingerprint.of(schema), e.getMessage());
             return e;
         }
     }

@@ -64,24 +64,22 @@ class NativeRoundTripTest {
         return table;
     }
 
-    private void insert(String table, VectorSchemaRoot root) {
+    /** Encodes {@code root} {@code blocks} times into one body (several Native blocks per INSERT) and inserts it. */
+    private void insert(String table, VectorSchemaRoot root, int blocks) {
         TableSchema schema = new io.streamingarrow.sink.clickhouse.TableManager(clickHouse.http(), LocalClickHouse.DATABASE,
                 table, false, java.time.Duration.ofSeconds(30)).describe();
         ConversionPlan plan = new ConversionPlanner(false).plan(root.getSchema(), schema);
         NativeWriter out = new NativeWriter(1024);
-        plan.encode(root, new RowOrigin(3, 4242, 10), out);
+        for (int b = 0; b < blocks; b++) {
+            plan.encode(root, new RowOrigin(3, 4242, 10), out);
+        }
         clickHouse.insert(plan.insertSql(), out.toByteArray());
     }
 
     private String roundTrip(String columns, VectorSchemaRoot root, String select) {
         String table = createTable(columns);
         try {
-            TableSchema schema = new io.streamingarrow.sink.clickhouse.TableManager(clickHouse.http(), LocalClickHouse.DATABASE,
-                    table, false, java.time.Duration.ofSeconds(30)).describe();
-            ConversionPlan plan = new ConversionPlanner(false).plan(root.getSchema(), schema);
-            NativeWriter out = new NativeWriter(1024);
-            plan.encode(root, new RowOrigin(3, 4242, 10), out);
-            clickHouse.insert(plan.insertSql(), out.toByteArray());
+            insert(table, root, 1);
             return clickHouse.query("SELECT " + select + " FROM " + Identifiers.table(LocalClickHouse.DATABASE, table) + " FORMAT TabSeparated");
         } finally {
             clickHouse.query("DROP TABLE IF EXISTS " + Identifiers.table(LocalClickHouse.DATABASE, table));
@@ -147,13 +145,7 @@ class NativeRoundTripTest {
                 "allow_experimental_low_cardinality_type", "1"));
         try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(a, n))) {
             root.setRowCount(values.length);
-            TableSchema schema = new io.streamingarrow.sink.clickhouse.TableManager(clickHouse.http(), LocalClickHouse.DATABASE,
-                    table, false, java.time.Duration.ofSeconds(30)).describe();
-            ConversionPlan plan = new ConversionPlanner(false).plan(root.getSchema(), schema);
-            NativeWriter out = new NativeWriter(64);
-            plan.encode(root, new RowOrigin(0, 0, 0), out);
-            plan.encode(root, new RowOrigin(0, 0, 0), out);
-            clickHouse.insert(plan.insertSql(), out.toByteArray());
+            insert(table, root, 2);
             String once = "x\tx\ny\t\\N\nx\t\n\tq\nzz\tx\n";
             assertEquals(once + once, clickHouse.query("SELECT a, n FROM " + name + " FORMAT TabSeparated"));
             assertEquals("LowCardinality(String)\n", clickHouse.query("SELECT toTypeName(a) FROM " + name + " LIMIT 1 FORMAT TabSeparated"));
@@ -191,7 +183,7 @@ class NativeRoundTripTest {
                     + "u8 UInt16, u32 Int64, i64 Int64, flag UInt8");
             String name = Identifiers.table(LocalClickHouse.DATABASE, table);
             try {
-                insert(table, root);
+                insert(table, root, 1);
                 assertEquals(String.join("\n",
                                 "0\t-2147483648\t-2\t255\t4294967295\t9223372036854775807\t1",
                                 "0\t7\t32767\t1\t5\t-1\t0",
