@@ -159,10 +159,10 @@ while true; do
   dt=$(( now - last_t )); (( dt > 0 )) || dt=1
   rate=$(( (rows - last_rows) / dt ))
   last_rows=$rows; last_t=$now
-  printf '%s produced %s rows (%s rows/s) | lag sink %s analyzer %s | ClickHouse rows %s | windows closed %s | open alerts %s\n' \
+  printf '%s produced %s rows (%s rows/s) | Kafka lag (max per partition) sink %s analyzer %s | ClickHouse rows %s | windows closed %s | open alerts %s\n' \
     "$(date +%H:%M:%S)" "$rows" "$rate" \
-    "$(metric_sum 8082 kafka_consumer_fetch_manager_records_lag)" \
-    "$(metric_sum 8081 kafka_consumer_fetch_manager_records_lag)" \
+    "$(metric_sum 8082 kafka_consumer_fetch_manager_records_lag_max)" \
+    "$(metric_sum 8081 kafka_consumer_fetch_manager_records_lag_max)" \
     "$(clickhouse_rows)" \
     "$(metric_sum 8081 analyzer_windows_closed_total)" \
     "$(metric_sum 8081 analyzer_alerts_open)"
