@@ -12,5 +12,5 @@ rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize "$here" >"$rendered"
 cd "$here/validate"
-[[ -d node_modules/kubernetes-models ]] || npm ci --no-audit --no-fund --loglevel=error
+[[ -d node_modules/kubernetes-models ]] || npm install --no-audit --no-fund --loglevel=error
 node validate.mjs "$rendered"

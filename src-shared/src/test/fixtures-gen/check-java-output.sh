@@ -10,5 +10,5 @@ trap 'rm -rf "$out"' EXIT
 (cd "$repo" && ./mvnw -B -q -pl src-shared test -Dtest=SeedOutputExport -Dsurefire.failIfNoSpecifiedTests=false \
    -DstreamingArrow.exportDir="$out")
 cd "$here"
-[[ -d node_modules/nodejs-polars ]] || npm ci --no-audit --no-fund --loglevel=error
+[[ -d node_modules/nodejs-polars ]] || npm install --no-audit --no-fund --loglevel=error
 node check-java-output.mjs "$out"

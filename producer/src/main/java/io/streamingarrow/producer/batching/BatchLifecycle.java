@@ -39,6 +39,21 @@ public class BatchLifecycle {
             return thread;
         });
         ticker.scheduleWithFixedDelay(this::flushLingering, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(this::logRate, 10, 10, TimeUnit.SECONDS);
+    }
+
+    private long lastRows;
+    private long lastNanos = System.nanoTime();
+
+    /** The producer's pace in the log, every 10 s (the same figures are in /q/metrics). */
+    private void logRate() {
+        long rows = batcher.publishedRows();
+        long now = System.nanoTime();
+        double perSecond = (rows - lastRows) / ((now - lastNanos) / 1e9);
+        lastRows = rows;
+        lastNanos = now;
+        LOG.infof("published %,d rows to Kafka (%,.0f rows/s over the last 10 s); %d/%d batches in flight, %,d rows buffered",
+                rows, perSecond, batcher.batchesInFlight(), batcher.maxInFlight(), batcher.bufferedRows());
     }
 
     private void flushLingering() {

@@ -52,6 +52,7 @@ public final class ShardedBatcher implements AutoCloseable {
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    private final AtomicLong publishedRowsTotal = new AtomicLong();
     private volatile boolean closed;
 
     private final Counter[] flushes = new Counter[FlushReason.values().length];
@@ -207,6 +208,20 @@ public final class ShardedBatcher implements AutoCloseable {
         return rows;
     }
 
+    /** Rows acknowledged by the sink since start. */
+    public long publishedRows() {
+        return publishedRowsTotal.get();
+    }
+
+    /** Batches handed to the sink and not yet acknowledged. */
+    public int batchesInFlight() {
+        return limits.maxInFlight() - inFlight.availablePermits();
+    }
+
+    public int maxInFlight() {
+        return limits.maxInFlight();
+    }
+
     /** Batches the sink finally refused since start. */
     public long failedBatches() {
         return failedBatches.get();
@@ -273,6 +288,7 @@ public final class ShardedBatcher implements AutoCloseable {
             publishLatency.record(nanoClock.getAsLong() - started, TimeUnit.NANOSECONDS);
             batchesPublished.increment();
             rowsPublished.increment(batch.rows());
+            publishedRowsTotal.addAndGet(batch.rows());
             bytesPublished.increment(batch.bytes().length);
         } else {
             failedBatches.incrementAndGet();

@@ -102,6 +102,8 @@ class PublishesToKafkaTest {
                     assertEquals(SeedSchema.FINGERPRINT, header(record, "arrow-schema-fingerprint"));
                     assertNotNull(header(record, "producer-id"));
                     assertTrue(Long.parseLong(header(record, "batch-seq")) > 0);
+                    assertEquals(batchRowsByStandardFileReader(record.value()), Integer.parseInt(header(record, "arrow-rows")),
+                            "Arrow's own ArrowFileReader opens the message");
                     int rowsBefore = received.size();
                     decoder.decode(record.value(), (batch, index) -> {
                         StringColumn device = StringColumn.of(batch.getVector(SeedSchema.DEVICE));
@@ -147,6 +149,23 @@ class PublishesToKafkaTest {
     void readinessReportsTheKafkaConnection() {
         given().when().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("producer_batches_inflight"));
+    }
+
+    /** Rows as read by Arrow Java's standard file reader, independent of our decoder. */
+    private static int batchRowsByStandardFileReader(byte[] message) {
+        try (org.apache.arrow.memory.BufferAllocator allocator = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.ipc.ArrowFileReader reader = new org.apache.arrow.vector.ipc.ArrowFileReader(
+                     new org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel(message), allocator,
+                     org.apache.arrow.compression.CommonsCompressionFactory.INSTANCE)) {
+            int rows = 0;
+            assertEquals(SeedSchema.SCHEMA, reader.getVectorSchemaRoot().getSchema());
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+            return rows;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String header(ConsumerRecord<?, ?> record, String name) {
