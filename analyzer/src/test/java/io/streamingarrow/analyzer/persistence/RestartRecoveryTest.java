@@ -1,0 +1,191 @@
+package io.streamingarrow.analyzer.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.streamingarrow.analyzer.alerting.AlertEngine;
+import io.streamingarrow.analyzer.alerting.AlertTransition;
+import io.streamingarrow.analyzer.consuming.AnalyzerPipeline;
+import io.streamingarrow.analyzer.consuming.Outputs;
+import io.streamingarrow.analyzer.windowing.ClosedWindow;
+import io.streamingarrow.analyzer.windowing.Watermarks;
+import io.streamingarrow.analyzer.windowing.WindowAggregator;
+import io.streamingarrow.analyzer.windowing.WindowSpec;
+import io.streamingarrow.shared.batch.SeedBatchBuilder;
+import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
+import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
+import io.streamingarrow.shared.ipc.DecodeLimits;
+import io.streamingarrow.shared.testing.ArrowMemoryExtension;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgPool;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+
+/**
+ * Crash and restart mid-stream against the real PostgreSQL of the local stack, with Kafka's rules played
+ * out exactly: after the crash each partition is read again from its first unacknowledged message (what
+ * the throttled strategy commits). Every window must then be stored exactly once with the values a single
+ * uninterrupted run gives, for tumbling and hopping windows.
+ */
+@ExtendWith(ArrowMemoryExtension.class)
+class RestartRecoveryTest {
+
+    private static final String TOPIC = "arrow_tables";
+    private static final int PARTITIONS = 3;
+
+    private Vertx vertx;
+    private Pool pool;
+    private String schema;
+
+    @BeforeEach
+    void connect() {
+        vertx = Vertx.vertx();
+        PgConnectOptions connect = new PgConnectOptions().setHost("127.0.0.1").setPort(5432)
+                .setDatabase("streaming_arrow").setUser("streaming_arrow").setPassword("streaming_arrow");
+        pool = PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(4));
+        schema = "analyzer_restart_" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void close() {
+        pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await().atMost(Duration.ofSeconds(10));
+        pool.closeAndAwait();
+        vertx.closeAndAwait();
+    }
+
+    /** One Kafka message of the test stream. */
+    record Message(int partition, long offset, byte[] bytes) {
+    }
+
+    private static final class NoOutputs implements Outputs {
+        @Override
+        public void windows(List<ClosedWindow> closed) {
+        }
+
+        @Override
+        public void alert(AlertTransition transition) {
+        }
+
+        @Override
+        public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable ack) {
+            ack.run();
+        }
+    }
+
+    private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock) {
+        return new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT),
+                new WindowAggregator(spec, List.of("cpu_used"), 100_000),
+                new Watermarks(300_000, Duration.ofSeconds(5).toNanos(), spec.sizeMicros()),
+                new AlertEngine(List.of()), store, new NoOutputs(), clock::get, TOPIC, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void tumblingWindowsSurviveACrashExactlyOnce(BufferAllocator allocator) {
+        survivesACrash(allocator, WindowSpec.tumbling(1_000_000), 11);
+    }
+
+    @Test
+    void hoppingWindowsSurviveACrashExactlyOnce(BufferAllocator allocator) {
+        survivesACrash(allocator, new WindowSpec(2_000_000, 500_000), 12);
+    }
+
+    private void survivesACrash(BufferAllocator allocator, WindowSpec spec, long seed) {
+        Random random = new Random(seed);
+        List<Message> stream = new ArrayList<>();
+        Map<String, double[]> expected = new TreeMap<>(); // device@start -> count, sum
+        long base = 1_767_225_600_000_000L;
+        long[] nextOffset = new long[PARTITIONS];
+        ArrowIpcEncoder encoder = ArrowIpcEncoder.seedDefault();
+        for (int m = 0; m < 120; m++) {
+            int partition = m % PARTITIONS;
+            String device = "dev-" + partition; // a device lives in one partition, as the producer keys it
+            try (SeedBatchBuilder batch = new SeedBatchBuilder(allocator, 20)) {
+                for (int i = 0; i < 20; i++) {
+                    long ts = base + m * 60_000L + i * 3_000L - random.nextInt(100_000);
+                    float cpu = random.nextFloat() * 100;
+                    batch.append(device, ts, cpu, 100 - cpu, 0f, 0f, 0);
+                    for (long start = Math.floorDiv(ts, spec.slideMicros()) * spec.slideMicros(); start > ts - spec.sizeMicros();
+                         start -= spec.slideMicros()) {
+                        double[] w = expected.computeIfAbsent(device + "@" + start, k -> new double[2]);
+                        w[0]++;
+                        w[1] += cpu;
+                    }
+                }
+                stream.add(new Message(partition, nextOffset[partition]++, batch.encodeAndReset(encoder)));
+            }
+        }
+
+        AnalyzerStore store = new AnalyzerStore(pool, schema);
+        store.migrate().await().atMost(Duration.ofSeconds(30));
+        AtomicLong clock = new AtomicLong();
+
+        // First run: crash after 70 messages; acknowledgements recorded per partition.
+        Map<Integer, List<Long>> acked = new HashMap<>();
+        AnalyzerPipeline first = pipeline(store, spec, clock);
+        first.restore();
+        for (Message message : stream.subList(0, 70)) {
+            first.onMessage(message.partition(), message.offset(), null, message.bytes(),
+                    () -> acked.computeIfAbsent(message.partition(), p -> new ArrayList<>()).add(message.offset()));
+        }
+        assertTrue(countWindows() > 0, "some windows were stored before the crash");
+        assertTrue(first.pendingMessages() > 0, "some messages were still feeding open windows");
+
+        // Kafka after the crash: each partition resumes after its contiguous acknowledged prefix.
+        Map<Integer, Long> committed = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            long next = 0;
+            List<Long> offsets = acked.getOrDefault(p, List.of());
+            while (offsets.contains(next)) {
+                next++;
+            }
+            committed.put(p, next);
+        }
+        AnalyzerPipeline second = pipeline(store, spec, clock);
+        second.restore();
+        for (Message message : stream) {
+            if (message.offset() >= committed.get(message.partition())) {
+                second.onMessage(message.partition(), message.offset(), null, message.bytes(), () -> { });
+            }
+        }
+        clock.addAndGet(Duration.ofSeconds(10).toNanos()); // the stream pauses: the last windows close
+        second.tick();
+
+        Map<String, double[]> stored = new TreeMap<>();
+        for (Row row : pool.query("SELECT device, window_start, row_count, stats FROM " + schema + ".window_aggregates")
+                .execute().await().atMost(Duration.ofSeconds(10))) {
+            long start = AnalyzerStore.micros(row.getOffsetDateTime("window_start"));
+            JsonObject cpu = ((JsonObject) row.getValue("stats")).getJsonObject("cpu_used");
+            double count = row.getLong("row_count");
+            assertTrue(stored.put(row.getString("device") + "@" + start, new double[] {count, cpu.getDouble("mean") * count}) == null);
+        }
+        assertEquals(expected.keySet(), stored.keySet(), "every window, once");
+        expected.forEach((key, w) -> {
+            assertEquals(w[0], stored.get(key)[0], key + " rows");
+            assertEquals(w[1], stored.get(key)[1], 1e-6 * w[0], key + " cpu sum");
+        });
+    }
+
+    private long countWindows() {
+        return pool.query("SELECT count(*) AS n FROM " + schema + ".window_aggregates").execute()
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
+    }
+}
