@@ -125,8 +125,33 @@ public final class ShardedBatcher implements AutoCloseable {
                            int runElapsedMs, long waitNanos) {
         Lane lane = lanes[shards.shardOf(device)];
         synchronized (lane) {
-            if (closed || !makeRoom(lane, waitNanos)) {
+            if (closed) {
                 return false;
+            }
+            if (makeRoom(lane, 0)) {
+                lane.builder.append(device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
+                afterAppend(lane);
+                return true;
+            }
+        }
+        if (waitNanos <= 0) {
+            return false;
+        }
+        // Wait for a slot without holding the lane: other sources of this shard (HTTP, host metrics) and the
+        // linger tick must get their answer at once, not after this source's wait for Kafka.
+        if (!acquireSlot(waitNanos)) {
+            return false;
+        }
+        synchronized (lane) {
+            if (closed) {
+                inFlight.release();
+                return false;
+            }
+            FlushReason due = due(lane);
+            if (due != null) {
+                handOver(lane, due);
+            } else {
+                inFlight.release(); // another thread flushed the lane meanwhile
             }
             lane.builder.append(device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
             afterAppend(lane);
@@ -255,6 +280,12 @@ public final class ShardedBatcher implements AutoCloseable {
             saturations.increment();
             return false;
         }
+        handOver(lane, reason);
+        return true;
+    }
+
+    /** Encodes the lane's batch and hands it to the sink; the caller holds the lane lock and an in-flight slot. */
+    private void handOver(Lane lane, FlushReason reason) {
         int rows = lane.builder.rowCount();
         long dataBytes = lane.builder.dataBytes();
         byte[] bytes;
@@ -274,11 +305,10 @@ public final class ShardedBatcher implements AutoCloseable {
         try {
             acknowledged = sink.publish(batch);
         } catch (RuntimeException e) {
-            settle(batch, started, e);
-            return true; // the rows left the builder; the failure is counted and logged
+            settle(batch, started, e); // the rows left the builder; the failure is counted and logged
+            return;
         }
         acknowledged.whenComplete((ok, error) -> settle(batch, started, error));
-        return true;
     }
 
     private void settle(EncodedBatch batch, long started, Throwable error) {

@@ -193,6 +193,35 @@ class ShardedBatcherTest {
     }
 
     @Test
+    void aSourceWaitingForKafkaDoesNotHoldUpOtherSourcesOfTheSameShard(BufferAllocator allocator) throws Exception {
+        HeldSink sink = new HeldSink();
+        try (ShardedBatcher batcher = batcher(allocator, sink, 1, 5, 1 << 20, 1)) {
+            for (int i = 0; i < 10; i++) {
+                batcher.tryAppend(device("d"), i, 1f, 1f, 1f, 1f, i);
+            }
+            assertTrue(batcher.saturated());
+            // The fleet waits for a slot on the only shard...
+            CompletableFuture<Boolean> fleet = CompletableFuture.supplyAsync(() ->
+                    batcher.appendWaiting(device("d"), 99, 1f, 1f, 1f, 1f, 0, Duration.ofSeconds(10)));
+            Thread.sleep(100);
+            assertFalse(fleet.isDone());
+            // ...while HTTP ingest and the linger tick must get their answer at once, not after the fleet's wait.
+            CompletableFuture<Boolean> http = CompletableFuture.supplyAsync(() ->
+                    batcher.tryAppendNullable("d", 100, null, null, null, null, null));
+            CompletableFuture<Void> tick = CompletableFuture.runAsync(batcher::flushLingering);
+            assertFalse(http.get(2, java.util.concurrent.TimeUnit.SECONDS), "a saturated shard refuses at once");
+            tick.get(2, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(fleet.isDone(), "the fleet still waits for Kafka");
+
+            sink.acks.get(0).complete(null);
+            assertTrue(fleet.get(2, java.util.concurrent.TimeUnit.SECONDS));
+            sink.acknowledgeAll();
+            assertTrue(batcher.drain(Duration.ofSeconds(1)));
+            assertEquals(11, sink.batches.stream().mapToLong(EncodedBatch::rows).sum(), "every accepted row once");
+        }
+    }
+
+    @Test
     void aRefusedBatchIsCountedAndFreesItsSlot(BufferAllocator allocator) {
         List<CompletableFuture<Void>> acks = new ArrayList<>();
         BatchSink failing = batch -> {
