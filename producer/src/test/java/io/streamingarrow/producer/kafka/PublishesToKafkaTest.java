@@ -56,7 +56,9 @@ class PublishesToKafkaTest {
                     "producer.ingest.token", "test-token",
                     "producer.ingest.max-body-bytes", "200000",
                     "producer.batching.max-rows", "40",
-                    "producer.batching.linger", "100ms");
+                    "producer.batching.linger", "100ms",
+                    // Any free port: the packaged services of a running pipeline may hold 8080-8082.
+                    "quarkus.http.test-port", "0");
         }
     }
 
