@@ -112,6 +112,21 @@ public final class AnalyzerPipeline {
         advance();
     }
 
+    /** Kafka gave this consumer these partitions. */
+    public synchronized void assigned(Iterable<Integer> assigned) {
+        long now = nanoClock.getAsLong();
+        for (int partition : assigned) {
+            watermarks.assign(partition, now);
+        }
+    }
+
+    /** Kafka took these partitions away: they no longer hold the watermark. */
+    public synchronized void revoked(Iterable<Integer> revoked) {
+        for (int partition : revoked) {
+            watermarks.forget(partition);
+        }
+    }
+
     /** Moves the watermark on with wall time (idle partitions); called periodically. */
     public synchronized void tick() {
         advance();

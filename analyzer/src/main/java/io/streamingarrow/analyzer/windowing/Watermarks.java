@@ -31,6 +31,14 @@ public final class Watermarks {
         state[1] = nowNanos;
     }
 
+    /**
+     * A partition this consumer was given: until it sends data or goes idle it holds the watermark back,
+     * so its events are not late merely because another partition was read first.
+     */
+    public void assign(int partition, long nowNanos) {
+        partitions.putIfAbsent(partition, new long[] {Long.MIN_VALUE, nowNanos});
+    }
+
     /** Forgets a partition this consumer no longer owns. */
     public void forget(int partition) {
         partitions.remove(partition);
@@ -45,6 +53,9 @@ public final class Watermarks {
             freshest = Math.max(freshest, state[0]);
             if (nowNanos - state[1] > idleNanos) {
                 continue;
+            }
+            if (state[0] == Long.MIN_VALUE) {
+                return Long.MIN_VALUE; // assigned, no data yet, not idle yet: wait for it
             }
             any = true;
             watermark = Math.min(watermark, state[0]);
