@@ -23,6 +23,9 @@ trap stop_started EXIT
 cd "$REPO"
 ./mvnw -B verify "$@"
 
+# The whole pipeline, the three packaged services together on the stack (deploy/local/e2e.sh).
+deploy/local/e2e.sh
+
 # Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
 if command -v node >/dev/null && command -v npm >/dev/null; then
   src-shared/src/test/fixtures-gen/check-java-output.sh

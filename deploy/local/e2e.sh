@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# End-to-end test of the whole pipeline on the local stack: the three packaged services run together
+# (on their own topic, ClickHouse table, PostgreSQL schema and consumer groups), a known set of events
+# goes in through HTTP ingest, and then:
+#   - exactly those rows are in ClickHouse, with the right values;
+#   - the window aggregates in PostgreSQL equal a brute-force computation over the same events;
+#   - the one device driven hot has opened exactly one alert.
+# Needs: the stack up (deploy/local/stack.sh up) and the services packaged (./mvnw package).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ID="e2e_$(date +%s)_$$"
+WORK="${STREAMING_ARROW_HOME:-$REPO/.local-stack}/e2e/$ID"
+mkdir -p "$WORK"
+TOPIC="arrow_tables_$ID"
+TABLE="sensor_readings_$ID"
+SCHEMA="$ID"
+ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
+declare -A PORT=([producer]=8080 [analyzer]=8081 [sink]=8082)
+PIDS=()
+
+log() { printf '[e2e] %s\n' "$*"; }
+fail() {
+  printf '[e2e] FAIL: %s\n' "$*" >&2
+  for svc in producer analyzer sink; do
+    echo "---- end of $WORK/$svc.log" >&2
+    tail -n 25 "$WORK/$svc.log" >&2 || true
+  done
+  exit 1
+}
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+for svc in producer analyzer sink; do
+  [[ -f "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ]] || fail "$svc is not packaged: run ./mvnw package first"
+  if ss -ltnH "sport = :${PORT[$svc]}" | grep -q .; then fail "port ${PORT[$svc]} for $svc is taken"; fi
+done
+
+# The topic exists before anyone reads it, with arrow_tables' 4 partitions, as on the stack.
+KAFKA_LIBS="$(ls -d "${STREAMING_ARROW_CACHE:-${STREAMING_ARROW_HOME:-$REPO/.local-stack}/cache}"/kafka-* | head -1)"
+java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:19092 \
+  --create --topic "$TOPIC" --partitions 4 --replication-factor 1 >"$WORK/topic.log" 2>&1 || fail "cannot create $TOPIC: $(tail -3 "$WORK/topic.log")"
+
+start() { # service, then -D options
+  local svc="$1"; shift
+  java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" >"$WORK/$svc.log" 2>&1 &
+  PIDS+=($!)
+}
+start sink \
+  -Dmp.messaging.incoming.arrow-tables.topic="$TOPIC" \
+  -Dmp.messaging.incoming.arrow-tables.group.id="sink_$ID" \
+  -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
+  -Dsink.clickhouse.table="$TABLE" \
+  -Dsink.insert.linger=500ms
+start analyzer \
+  -Dmp.messaging.incoming.arrow-tables.topic="$TOPIC" \
+  -Dmp.messaging.incoming.arrow-tables.group.id="analyzer_$ID" \
+  -Dmp.messaging.outgoing.arrow-aggregates.topic="aggregates_$ID" \
+  -Dmp.messaging.outgoing.alerts.topic="alerts_$ID" \
+  -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
+  -Danalyzer.store.schema="$SCHEMA" \
+  -Danalyzer.window.idle-timeout=3s \
+  -Danalyzer.window.allowed-lateness=60s
+start producer \
+  -Dmp.messaging.outgoing.arrow-tables.topic="$TOPIC" \
+  -Dproducer.host-metrics.enabled=false \
+  -Dproducer.fleet.enabled=false
+
+for svc in sink analyzer producer; do
+  ok=0
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:${PORT[$svc]}/q/health/ready" >/dev/null 2>&1; then ok=1; break; fi
+    sleep 0.5
+  done
+  [[ "$ok" == 1 ]] || fail "$svc did not become ready (log $WORK/$svc.log)"
+done
+log "services ready (topic $TOPIC, table $TABLE, schema $SCHEMA)"
+
+# The known events: 12 devices x 250 events over 50 s of event time, ending a minute ago; boiler-hot runs
+# at 95-99 % CPU, the others at 10-70 %. Written as NDJSON, then the expected results by brute force.
+# They arrive as one burst (a backfill), so the analyzer runs with 60 s allowed lateness: every event
+# counts and the windows close when the stream goes idle (late-event handling is covered by the
+# analyzer's own property tests).
+python3 - "$WORK" <<'PY'
+import json, random, sys, time
+work = sys.argv[1]
+random.seed(7)
+end = (int(time.time()) - 60) // 10 * 10 * 1_000_000
+start = end - 50_000_000
+events = []
+devices = [f"pump-{i:02d}" for i in range(11)] + ["boiler-hot"]
+for d in devices:
+    for i in range(250):
+        ts = start + i * 200_000 + random.randrange(0, 150_000)
+        cpu = round(random.uniform(95, 99), 3) if d == "boiler-hot" else round(random.uniform(10, 70), 3)
+        mem = round(random.uniform(30, 60), 3)
+        events.append({"device": d, "ts": ts, "cpu_used": cpu, "cpu_free": round(100 - cpu, 3),
+                       "memory_used": mem, "memory_free": round(100 - mem, 3), "run_elapsed_ms": i})
+# In event-time order as a live source sends them (ts jitter of up to 150 ms, well within the analyzer's
+# allowed lateness): events far out of order would be late, and left out of the windows by design.
+events.sort(key=lambda e: e["ts"] // 1_000_000)
+with open(f"{work}/events.ndjson", "w") as f:
+    for e in events:
+        f.write(json.dumps(e) + "\n")
+import struct
+f32 = lambda x: struct.unpack("f", struct.pack("f", x))[0]
+windows = {}
+for e in events:
+    key = (e["device"], e["ts"] // 10_000_000 * 10_000_000)
+    w = windows.setdefault(key, [0, 0.0, float("inf"), float("-inf")])
+    c = f32(e["cpu_used"])
+    w[0] += 1; w[1] += c; w[2] = min(w[2], c); w[3] = max(w[3], c)
+json.dump({"rows": len(events), "cpu_sum": sum(f32(e["cpu_used"]) for e in events),
+           "windows": {f"{d}@{s}": w for (d, s), w in windows.items()}}, open(f"{work}/expected.json", "w"))
+PY
+ROWS=$(python3 -c "import json;print(json.load(open('$WORK/expected.json'))['rows'])")
+
+log "sending $ROWS events through POST /ingest"
+split -l 1000 "$WORK/events.ndjson" "$WORK/part-"
+for part in "$WORK"/part-*; do
+  code=$(curl -s -o "$WORK/ingest-answer.json" -w '%{http_code}' -H 'content-type: application/x-ndjson' \
+    --data-binary @"$part" http://127.0.0.1:8080/ingest)
+  [[ "$code" == 200 ]] || fail "ingest answered $code: $(cat "$WORK/ingest-answer.json")"
+done
+
+ch() { curl -fsS http://127.0.0.1:8123/ --data-binary "$1"; }
+pg() { PGPASSWORD=streaming_arrow psql -h 127.0.0.1 -U streaming_arrow -d streaming_arrow -tAqc "$1"; }
+
+log "waiting for ClickHouse and PostgreSQL"
+EXPECTED_WINDOWS=$(python3 -c "import json;print(len(json.load(open('$WORK/expected.json'))['windows']))")
+for _ in $(seq 1 120); do
+  in_ch=$(ch "SELECT count() FROM streaming_arrow.\`$TABLE\` FINAL" 2>/dev/null || echo 0)
+  in_pg=$(pg "SELECT count(*) FROM $SCHEMA.window_aggregates" 2>/dev/null || echo 0)
+  [[ "$in_ch" == "$ROWS" && "$in_pg" == "$EXPECTED_WINDOWS" ]] && break
+  sleep 1
+done
+log "ClickHouse rows: $in_ch of $ROWS; PostgreSQL windows: $in_pg of $EXPECTED_WINDOWS"
+[[ "$in_ch" == "$ROWS" ]] || fail "ClickHouse holds $in_ch rows, expected $ROWS"
+[[ "$in_pg" == "$EXPECTED_WINDOWS" ]] || fail "PostgreSQL holds $in_pg windows, expected $EXPECTED_WINDOWS"
+
+# Values: ClickHouse sums and per-device counts; PostgreSQL windows one by one.
+ch "SELECT device, count(), sum(toFloat64(cpu_used)), min(ts_us), max(ts_us) FROM streaming_arrow.\`$TABLE\` FINAL GROUP BY device ORDER BY device FORMAT JSONCompact" \
+  >"$WORK/clickhouse.json" 2>/dev/null || \
+ch "SELECT device, count(), sum(toFloat64(cpu_used)), toInt64(min(ts)) * 1000000, toInt64(max(ts)) * 1000000 FROM streaming_arrow.\`$TABLE\` FINAL GROUP BY device ORDER BY device FORMAT JSONCompact" \
+  >"$WORK/clickhouse.json"
+pg "SELECT json_agg(json_build_array(device, (extract(epoch from window_start) * 1000000)::bigint, row_count,
+      (stats->'cpu_used'->>'mean')::float8, (stats->'cpu_used'->>'min')::float8, (stats->'cpu_used'->>'max')::float8))
+    FROM $SCHEMA.window_aggregates" >"$WORK/windows.json"
+pg "SELECT json_agg(json_build_array(rule, device, state)) FROM $SCHEMA.alerts" >"$WORK/alerts.json"
+
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+expected = json.load(open(f"{work}/expected.json"))
+events = [json.loads(line) for line in open(f"{work}/events.ndjson")]
+problems = []
+per_device = {}
+for e in events:
+    d = per_device.setdefault(e["device"], [0, 0.0])
+    d[0] += 1
+for row in json.load(open(f"{work}/clickhouse.json"))["data"]:
+    device, count = row[0], int(row[1])
+    if per_device.get(device, [None])[0] != count:
+        problems.append(f"ClickHouse: {device} has {count} rows, expected {per_device.get(device, [0])[0]}")
+ch_sum = sum(float(r[2]) for r in json.load(open(f"{work}/clickhouse.json"))["data"])
+if abs(ch_sum - expected["cpu_sum"]) > 1e-6 * abs(expected["cpu_sum"]):
+    problems.append(f"ClickHouse: sum(cpu_used) {ch_sum}, expected {expected['cpu_sum']}")
+stored = {f"{d}@{s}": (n, mean, lo, hi) for d, s, n, mean, lo, hi in json.load(open(f"{work}/windows.json"))}
+for key, (n, total, lo, hi) in expected["windows"].items():
+    got = stored.get(key)
+    if got is None:
+        problems.append(f"PostgreSQL: window {key} missing"); continue
+    if got[0] != n or abs(got[1] - total / n) > 1e-6 or got[2] != lo or got[3] != hi:
+        problems.append(f"PostgreSQL: window {key} is {got}, expected {(n, total / n, lo, hi)}")
+alerts = json.load(open(f"{work}/alerts.json")) or []
+if alerts != [["cpu-hot", "boiler-hot", "open"]]:
+    problems.append(f"alerts: {alerts}, expected exactly one open cpu-hot alert for boiler-hot")
+for p in problems[:20]:
+    print("[e2e] " + p)
+print(f"[e2e] checked {len(events)} rows in ClickHouse, {len(expected['windows'])} windows in PostgreSQL, {len(alerts)} alert(s)")
+sys.exit(1 if problems else 0)
+PY
+log "PASS"
+# Leave nothing behind in the stores.
+ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null || true
+pg "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null || true
