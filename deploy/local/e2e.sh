@@ -82,6 +82,16 @@ for svc in sink analyzer producer; do
 done
 log "services ready (topic $TOPIC, table $TABLE, schema $SCHEMA)"
 
+# The live page in headless Chromium, open before any event arrives: it must update by itself.
+command -v chromium >/dev/null || fail "chromium is missing (apt-get install chromium): needed for the live page check"
+(cd "$REPO/deploy/local/browser" && { [[ -d node_modules/playwright-core ]] || npm install --no-audit --no-fund --loglevel=error; })
+node "$REPO/deploy/local/browser/live-view-check.mjs" http://127.0.0.1:8081/ 12 boiler-hot "$WORK/live-view.json" \
+  >"$WORK/browser.log" 2>&1 &
+BROWSER_PID=$!
+for _ in $(seq 1 60); do grep -q '^ready' "$WORK/browser.log" && break; sleep 0.5; done
+grep -q '^ready' "$WORK/browser.log" || fail "the live page did not load: $(cat "$WORK/browser.log")"
+log "live page open in headless Chromium"
+
 # The known events: 12 devices x 250 events over 50 s of event time, ending a minute ago; boiler-hot runs
 # at 95-99 % CPU, the others at 10-70 %. Written as NDJSON, then the expected results by brute force.
 # They arrive as one burst (a backfill), so the analyzer runs with 60 s allowed lateness: every event
@@ -186,6 +196,10 @@ for p in problems[:20]:
 print(f"[e2e] checked {len(events)} rows in ClickHouse, {len(expected['windows'])} windows in PostgreSQL, {len(alerts)} alert(s)")
 sys.exit(1 if problems else 0)
 PY
+if ! wait "$BROWSER_PID"; then
+  fail "live page: $(cat "$WORK/live-view.json" 2>/dev/null || cat "$WORK/browser.log")"
+fi
+python3 -c "import json,sys; [print('[e2e] live page: ' + s) for s in json.load(open(sys.argv[1]))['steps']]" "$WORK/live-view.json"
 log "PASS"
 # Leave nothing behind in the stores.
 ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null || true

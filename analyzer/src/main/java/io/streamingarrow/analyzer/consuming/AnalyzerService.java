@@ -32,6 +32,7 @@ import io.streamingarrow.analyzer.AnalyzerConfig;
 import io.streamingarrow.analyzer.alerting.AlertEngine;
 import io.streamingarrow.analyzer.alerting.AlertRule;
 import io.streamingarrow.analyzer.alerting.Condition;
+import io.streamingarrow.analyzer.live.LiveFeed;
 import io.streamingarrow.analyzer.persistence.AnalyzerStore;
 import io.streamingarrow.analyzer.publishing.AggregateEncoder;
 import io.streamingarrow.analyzer.windowing.WindowAggregator;
@@ -69,6 +70,9 @@ public class AnalyzerService {
     @Inject
     @Channel("arrow-tables-dlq")
     Emitter<byte[]> deadLetters;
+
+    @Inject
+    LiveFeed live;
 
     @ConfigProperty(name = "mp.messaging.incoming.arrow-tables.topic")
     String topic;
@@ -129,7 +133,7 @@ public class AnalyzerService {
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size),
-                new AlertEngine(rules), store, outputs, System::nanoTime, topic, Duration.ofSeconds(30));
+                new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic, Duration.ofSeconds(30));
         created.restore();
         registerMetrics(created);
         return created;
