@@ -135,7 +135,7 @@ start_service producer \
   -Dproducer.fleet.rows-per-second="$FLEET_RATE" \
   -Dproducer.host-metrics.enabled=true
 for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
-log "all services ready; status every 2 s (Ctrl-C stops everything this run started)"
+log "all services ready; live page: http://127.0.0.1:8081/ ; status every 2 s (Ctrl-C stops everything this run started)"
 
 # Sums the values of every sample of one Prometheus metric family (all label sets).
 metric_sum() {
