@@ -51,8 +51,6 @@ public final class ShardedBatcher implements AutoCloseable {
     private final Semaphore inFlight;
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
-    private final AtomicLong failedBatches = new AtomicLong();
-    private final AtomicLong publishedRowsTotal = new AtomicLong();
     private volatile boolean closed;
 
     private final Counter[] flushes = new Counter[FlushReason.values().length];
@@ -91,8 +89,9 @@ public final class ShardedBatcher implements AutoCloseable {
         bytesPublished = Counter.builder("producer.bytes.published").baseUnit("bytes")
                 .description("Arrow IPC bytes acknowledged by Kafka").register(meters);
         batchesFailed = Counter.builder("producer.batches.failed").description("Batches Kafka finally refused").register(meters);
+        // Counted where a source is refused a row, not on every linger tick that finds no slot.
         saturations = Counter.builder("producer.backpressure.saturated")
-                .description("Times a flush found every in-flight slot taken").register(meters);
+                .description("Rows refused because every in-flight slot was taken").register(meters);
         batchRows = DistributionSummary.builder("producer.batch.rows").description("Rows per flushed batch")
                 .publishPercentiles(0.5, 0.99).register(meters);
         compressionRatio = DistributionSummary.builder("producer.batch.compression.ratio")
@@ -128,18 +127,16 @@ public final class ShardedBatcher implements AutoCloseable {
             if (closed) {
                 return false;
             }
-            if (makeRoom(lane, 0)) {
+            if (makeRoom(lane)) {
                 lane.builder.append(device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
                 afterAppend(lane);
                 return true;
             }
         }
-        if (waitNanos <= 0) {
-            return false;
-        }
         // Wait for a slot without holding the lane: other sources of this shard (HTTP, host metrics) and the
         // linger tick must get their answer at once, not after this source's wait for Kafka.
-        if (!acquireSlot(waitNanos)) {
+        if (waitNanos <= 0 || !acquireSlot(waitNanos)) {
+            saturations.increment();
             return false;
         }
         synchronized (lane) {
@@ -164,7 +161,11 @@ public final class ShardedBatcher implements AutoCloseable {
                                      Float memoryFree, Integer runElapsedMs) {
         Lane lane = lanes[shards.shardOf(device.getBytes(StandardCharsets.UTF_8))];
         synchronized (lane) {
-            if (closed || !makeRoom(lane, 0)) {
+            if (closed) {
+                return false;
+            }
+            if (!makeRoom(lane)) {
+                saturations.increment();
                 return false;
             }
             lane.builder.appendNullable(device, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
@@ -209,7 +210,7 @@ public final class ShardedBatcher implements AutoCloseable {
         try {
             if (inFlight.tryAcquire(limits.maxInFlight(), Math.max(0, deadline - nanoClock.getAsLong()), TimeUnit.NANOSECONDS)) {
                 inFlight.release(limits.maxInFlight());
-                return complete && failedBatches.get() == 0;
+                return complete && failedBatches() == 0;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -235,7 +236,7 @@ public final class ShardedBatcher implements AutoCloseable {
 
     /** Rows acknowledged by the sink since start. */
     public long publishedRows() {
-        return publishedRowsTotal.get();
+        return (long) rowsPublished.count();
     }
 
     /** Batches handed to the sink and not yet acknowledged. */
@@ -249,12 +250,13 @@ public final class ShardedBatcher implements AutoCloseable {
 
     /** Batches the sink finally refused since start. */
     public long failedBatches() {
-        return failedBatches.get();
+        return (long) batchesFailed.count();
     }
 
-    private boolean makeRoom(Lane lane, long waitNanos) {
+    /** Flushes the lane first if it is full and a slot is free now; false when the row cannot go in. */
+    private boolean makeRoom(Lane lane) {
         FlushReason due = due(lane);
-        return due == null || flush(lane, due, waitNanos);
+        return due == null || flush(lane, due, 0);
     }
 
     private void afterAppend(Lane lane) {
@@ -277,7 +279,6 @@ public final class ShardedBatcher implements AutoCloseable {
     /** Encodes and hands over the lane's batch if an in-flight slot frees up within {@code waitNanos}. Lane lock held. */
     private boolean flush(Lane lane, FlushReason reason, long waitNanos) {
         if (!acquireSlot(waitNanos)) {
-            saturations.increment();
             return false;
         }
         handOver(lane, reason);
@@ -318,10 +319,8 @@ public final class ShardedBatcher implements AutoCloseable {
             publishLatency.record(nanoClock.getAsLong() - started, TimeUnit.NANOSECONDS);
             batchesPublished.increment();
             rowsPublished.increment(batch.rows());
-            publishedRowsTotal.addAndGet(batch.rows());
             bytesPublished.increment(batch.bytes().length);
         } else {
-            failedBatches.incrementAndGet();
             batchesFailed.increment();
             LOG.errorf(error, "batch %d (%s, %d rows) was not stored in Kafka", batch.sequence(), batch.key(), batch.rows());
         }
