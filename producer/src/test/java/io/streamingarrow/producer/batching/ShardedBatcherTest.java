@@ -1,5 +1,6 @@
 package io.streamingarrow.producer.batching;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -183,8 +184,8 @@ class ShardedBatcherTest {
             assertTrue(batcher.saturated());
             CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() ->
                     batcher.appendWaiting(device("d"), 99, 1f, 1f, 1f, 1f, 0, Duration.ofSeconds(10)));
-            Thread.sleep(100);
-            assertFalse(waiting.isDone(), "the append should wait for a slot");
+            await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2))
+                    .until(() -> !waiting.isDone()); // the append waits for a slot
             sink.acks.get(0).complete(null);
             assertTrue(waiting.get());
             sink.acknowledgeAll();
@@ -203,8 +204,7 @@ class ShardedBatcherTest {
             // The fleet waits for a slot on the only shard...
             CompletableFuture<Boolean> fleet = CompletableFuture.supplyAsync(() ->
                     batcher.appendWaiting(device("d"), 99, 1f, 1f, 1f, 1f, 0, Duration.ofSeconds(10)));
-            Thread.sleep(100);
-            assertFalse(fleet.isDone());
+            await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(2)).until(() -> !fleet.isDone());
             // ...while HTTP ingest and the linger tick must get their answer at once, not after the fleet's wait.
             CompletableFuture<Boolean> http = CompletableFuture.supplyAsync(() ->
                     batcher.tryAppendNullable("d", 100, null, null, null, null, null));

@@ -1,5 +1,8 @@
 package io.streamingarrow.producer.hostmetrics;
 
+import java.util.Arrays;
+import java.time.Duration;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,12 +34,15 @@ class HostMetricsTest {
     }
 
     @Test
-    void samplesThisHostWithPercentagesThatAddUp() throws InterruptedException {
+    void samplesThisHostWithPercentagesThatAddUp() {
         SystemInfo system = new SystemInfo();
         long[] clock = {1_000_000_000L};
         HostMetricsSampler sampler = new HostMetricsSampler(system.getHardware().getProcessor(),
                 system.getHardware().getMemory(), () -> clock[0]);
-        Thread.sleep(50);
+        long[] ticksAtStart = system.getHardware().getProcessor().getSystemCpuLoadTicks();
+        // Sample over real ticks: wait until the kernel's counters have moved.
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> !Arrays.equals(system.getHardware().getProcessor().getSystemCpuLoadTicks(), ticksAtStart));
         clock[0] += 1_500_000;
         HostSample sample = sampler.sample();
         assertEquals(clock[0], sample.tsMicros());

@@ -1,5 +1,8 @@
 package io.streamingarrow.sink.consuming;
 
+import static org.awaitility.Awaitility.await;
+
+import org.awaitility.core.ConditionTimeoutException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -314,22 +317,21 @@ class SinkEndToEndTest {
         return new KafkaProducer<>(props);
     }
 
-    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                StringBuilder dump = new StringBuilder();
-                Thread.getAllStackTraces().forEach((t, stack) -> {
-                    if (t.getName().startsWith("sink-") || t.getName().contains("kafka-consumer")) {
-                        dump.append(t.getName()).append('\n');
-                        for (StackTraceElement e : stack) {
-                            dump.append("    ").append(e).append('\n');
-                        }
+    private static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        try {
+            await().alias(what).atMost(timeout).pollInterval(Duration.ofMillis(200)).until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            // Where the sink's threads stand is what tells a hang from a slow server.
+            StringBuilder dump = new StringBuilder();
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                if (t.getName().startsWith("sink-") || t.getName().contains("kafka-consumer")) {
+                    dump.append(t.getName()).append('\n');
+                    for (StackTraceElement element : stack) {
+                        dump.append("    ").append(element).append('\n');
                     }
-                });
-                throw new AssertionError("timed out waiting for " + what + "\n" + dump);
-            }
-            Thread.sleep(200);
+                }
+            });
+            throw new AssertionError("timed out waiting for " + what + "\n" + dump, e);
         }
     }
 }

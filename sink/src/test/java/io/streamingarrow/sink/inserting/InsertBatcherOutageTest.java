@@ -1,5 +1,6 @@
 package io.streamingarrow.sink.inserting;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,8 +91,8 @@ class InsertBatcherOutageTest {
                 for (; m < 6; m++) {
                     stages.add(add(pipeline, batcher, message(allocator, plan, m), delivery));
                 }
-                Thread.sleep(1500);
-                assertEquals(3, inserted.get(), "nothing acknowledged while ClickHouse is away");
+                await().alias("nothing acknowledged while ClickHouse is away").during(Duration.ofMillis(1500))
+                        .atMost(Duration.ofSeconds(5)).until(() -> inserted.get() == 3);
                 assertFalse(stages.get(2).toCompletableFuture().isDone(), "consumption paused: a full buffer waits");
                 assertEquals(2, batcher.inFlight());
 
@@ -153,11 +154,7 @@ class InsertBatcherOutageTest {
         };
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out");
-            Thread.sleep(50);
-        }
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
     }
 }

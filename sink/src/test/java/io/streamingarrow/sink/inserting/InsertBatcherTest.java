@@ -1,5 +1,6 @@
 package io.streamingarrow.sink.inserting;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,20 +75,12 @@ class InsertBatcherTest {
         })).get(5, TimeUnit.SECONDS);
     }
 
-    private void awaitCalls(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (calls.size() < n) {
-            assertTrue(System.nanoTime() < deadline, "expected " + n + " INSERTs, saw " + calls.size());
-            Thread.sleep(5);
-        }
+    private void awaitCalls(int n) {
+        await().alias("expected " + n + " INSERTs").atMost(Duration.ofSeconds(5)).until(() -> calls.size() >= n);
     }
 
-    private void awaitSettled(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (settled.size() < n) {
-            assertTrue(System.nanoTime() < deadline, "expected " + n + " settled, saw " + settled);
-            Thread.sleep(5);
-        }
+    private void awaitSettled(int n) {
+        await().alias("expected " + n + " settled").atMost(Duration.ofSeconds(5)).until(() -> settled.size() >= n);
     }
 
     @Test
@@ -101,8 +94,8 @@ class InsertBatcherTest {
         awaitCalls(1);
         assertEquals("m1m2m3", new String(calls.get(0).body()));
         assertEquals("INSERT INTO `db`.`t` (`a`) FORMAT Native", calls.get(0).sql());
-        Thread.sleep(50);
-        assertTrue(settled.isEmpty(), "nothing acknowledged before ClickHouse answered");
+        await().alias("nothing acknowledged before ClickHouse answered").during(Duration.ofMillis(50))
+                .atMost(Duration.ofSeconds(1)).until(settled::isEmpty);
         calls.get(0).answer().complete(null);
         awaitSettled(3);
         assertEquals(List.of("m1:inserted", "m2:inserted", "m3:inserted"), settled);
