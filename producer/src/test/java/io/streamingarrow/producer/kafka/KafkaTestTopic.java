@@ -9,6 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -36,6 +40,15 @@ public class KafkaTestTopic implements QuarkusTestResourceLifecycleManager {
                     + ": is the local stack up? (deploy/local/stack.sh up)", e);
         }
         return Map.of("mp.messaging.outgoing.arrow-tables.topic", topic, "kafka.bootstrap.servers", BOOTSTRAP);
+    }
+
+    /** A consumer in a group of its own, reading the topic from the start. */
+    public static KafkaConsumer<String, byte[]> consumer() {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     @Override

@@ -10,15 +10,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -85,7 +80,7 @@ class SourcesToKafkaTest {
         Map<String, Set<String>> keysByDevice = new HashMap<>();
         ArrowIpcDecoder decoder = new ArrowIpcDecoder(DecodeLimits.DEFAULT);
         long testStartMicros = System.currentTimeMillis() * 1000 - 60_000_000L;
-        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+        try (KafkaConsumer<String, byte[]> consumer = KafkaTestTopic.consumer()) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
             while ((fleetRows.size() < FLEET_ROWS || hostRows.size() < 2) && System.nanoTime() < deadline) {
@@ -128,11 +123,4 @@ class SourcesToKafkaTest {
         }
     }
 
-    private static KafkaConsumer<String, byte[]> consumer() {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestTopic.BOOTSTRAP);
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        return new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
-    }
 }
