@@ -21,6 +21,7 @@ import io.streamingarrow.analyzer.alerting.AlertTransition;
 import io.streamingarrow.analyzer.publishing.AggregateEncoder;
 import io.streamingarrow.analyzer.windowing.ClosedWindow;
 import io.streamingarrow.shared.ipc.IpcFraming;
+import io.streamingarrow.shared.contract.MessageHeaders;
 
 /**
  * Results to Kafka: closed windows as Arrow IPC to {@code arrow_aggregates} (one message per device, keyed
@@ -56,8 +57,8 @@ public final class KafkaOutputs implements Outputs {
         }
         byDevice.forEach((device, windows) -> {
             RecordHeaders headers = new RecordHeaders();
-            headers.add("content-type", IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
-            headers.add("arrow-rows", Integer.toString(windows.size()).getBytes(StandardCharsets.US_ASCII));
+            headers.add(MessageHeaders.CONTENT_TYPE, IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
+            headers.add(MessageHeaders.ROWS, Integer.toString(windows.size()).getBytes(StandardCharsets.US_ASCII));
             Message<byte[]> message = Message.of(encoder.encode(allocator, windows))
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(device).withHeaders(headers).build())
                     .withNack(logNack("arrow_aggregates"));
@@ -89,11 +90,11 @@ public final class KafkaOutputs implements Outputs {
     public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset,
                            Runnable acknowledge) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add("dlq-reason", reason.getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-source-topic", topic.getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-source-partition", Integer.toString(partition).getBytes(StandardCharsets.US_ASCII));
-        headers.add("dlq-source-offset", Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
-        headers.add("dlq-service", "analyzer".getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(MessageHeaders.DLQ_SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
+        headers.add(MessageHeaders.DLQ_SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.DLQ_SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.DLQ_SERVICE, "analyzer".getBytes(StandardCharsets.US_ASCII));
         Message<byte[]> message = Message.of(value)
                 .addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).withHeaders(headers).build())
                 .withAck(() -> {

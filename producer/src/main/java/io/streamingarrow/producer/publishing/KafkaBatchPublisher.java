@@ -12,6 +12,7 @@ import io.streamingarrow.producer.batching.BatchSink;
 import io.streamingarrow.producer.batching.EncodedBatch;
 import io.streamingarrow.shared.ipc.IpcFraming;
 import io.streamingarrow.shared.schema.SeedSchema;
+import io.streamingarrow.shared.contract.MessageHeaders;
 
 /**
  * Sends each batch as one Kafka record: the Arrow IPC bytes as the value, the shard as the key, and the
@@ -41,11 +42,11 @@ public final class KafkaBatchPublisher implements BatchSink {
     public CompletionStage<Void> publish(EncodedBatch batch) {
         CompletableFuture<Void> acknowledged = new CompletableFuture<>();
         RecordHeaders headers = new RecordHeaders();
-        headers.add("content-type", contentType);
-        headers.add("arrow-schema-fingerprint", fingerprint);
-        headers.add("arrow-rows", ascii(batch.rows()));
-        headers.add("producer-id", producerId);
-        headers.add("batch-seq", ascii(batch.sequence()));
+        headers.add(MessageHeaders.CONTENT_TYPE, contentType);
+        headers.add(MessageHeaders.SCHEMA_FINGERPRINT, fingerprint);
+        headers.add(MessageHeaders.ROWS, ascii(batch.rows()));
+        headers.add(MessageHeaders.PRODUCER_ID, producerId);
+        headers.add(MessageHeaders.BATCH_SEQUENCE, ascii(batch.sequence()));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(batch.key())
                 .withHeaders(headers)

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.streamingarrow.shared.contract.MessageHeaders;
 
 /**
  * Sends a message the sink cannot write to the dead-letter topic ({@code arrow_tables_dlq}): the
@@ -39,17 +40,17 @@ public class DeadLetterPublisher {
     /** Completes when Kafka acknowledged the dead letter. */
     public CompletionStage<Void> publish(Message<byte[]> original, String reason, String detail) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add("dlq-reason", utf8(reason));
-        headers.add("dlq-service", utf8(SERVICE));
+        headers.add(MessageHeaders.DLQ_REASON, utf8(reason));
+        headers.add(MessageHeaders.DLQ_SERVICE, utf8(SERVICE));
         headers.add("dlq-error", utf8(detail == null ? reason
                 : detail.length() > MAX_ERROR_CHARS ? detail.substring(0, MAX_ERROR_CHARS) + "…" : detail));
         Object key = null;
         var incoming = original.getMetadata(IncomingKafkaRecordMetadata.class);
         if (incoming.isPresent()) {
             IncomingKafkaRecordMetadata<?, ?> source = incoming.get();
-            headers.add("dlq-source-topic", utf8(source.getTopic()));
-            headers.add("dlq-source-partition", utf8(Integer.toString(source.getPartition())));
-            headers.add("dlq-source-offset", utf8(Long.toString(source.getOffset())));
+            headers.add(MessageHeaders.DLQ_SOURCE_TOPIC, utf8(source.getTopic()));
+            headers.add(MessageHeaders.DLQ_SOURCE_PARTITION, utf8(Integer.toString(source.getPartition())));
+            headers.add(MessageHeaders.DLQ_SOURCE_OFFSET, utf8(Long.toString(source.getOffset())));
             key = source.getKey();
         }
         OutgoingKafkaRecordMetadata<Object> metadata = OutgoingKafkaRecordMetadata.builder()
