@@ -39,7 +39,14 @@ public interface AnalyzerConfig {
         @WithDefault("15s")
         Duration idleTimeout();
 
-        /** Bound on windows held open at once (all devices). */
+        /**
+         * Late rows (for windows already closed) are always counted; with this on they also correct their
+         * window: merged into the stored aggregate, written back as its next revision and published again.
+         */
+        @WithDefault("false")
+        boolean lateCorrections();
+
+        /** Bound on windows held open at once (all devices), late-row corrections in flight included. */
         @WithDefault("1000000")
         int maxOpen();
     }

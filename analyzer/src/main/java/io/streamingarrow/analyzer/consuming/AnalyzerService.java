@@ -120,7 +120,8 @@ public class AnalyzerService {
         AnalyzerConfig.Window window = config.window();
         long size = window.size().toNanos() / 1000;
         long slide = window.slide().map(d -> d.toNanos() / 1000).orElse(size);
-        WindowAggregator aggregator = new WindowAggregator(new WindowSpec(size, slide), config.measures(), window.maxOpen());
+        WindowAggregator aggregator = new WindowAggregator(new WindowSpec(size, slide), config.measures(), window.maxOpen(),
+                window.lateCorrections());
         List<AlertRule> rules = config.alerts().entrySet().stream().map(e -> {
             Condition when = Condition.parse(e.getValue().when());
             Condition resolve = e.getValue().resolveWhen().map(Condition::parse).orElse(when.negated());
@@ -143,7 +144,13 @@ public class AnalyzerService {
         Gauge.builder("analyzer.windows.open", p, AnalyzerPipeline::openWindows).register(meters);
         FunctionCounter.builder("analyzer.windows.closed", p, AnalyzerPipeline::closedWindows).register(meters);
         FunctionCounter.builder("analyzer.rows.late", p, AnalyzerPipeline::lateRows)
-                .description("Rows for windows already final (or without device/ts), left out").register(meters);
+                .description("Rows for windows already final (or without device/ts)").register(meters);
+        FunctionCounter.builder("analyzer.rows.replayed", p, AnalyzerPipeline::replayedRows)
+                .description("Rows re-read after a restart for windows stored before it, skipped").register(meters);
+        FunctionCounter.builder("analyzer.windows.corrected", p, AnalyzerPipeline::correctedWindows)
+                .description("Stored windows corrected by late rows (analyzer.window.late-corrections)").register(meters);
+        Gauge.builder("analyzer.devices.open", p, AnalyzerPipeline::openDevices)
+                .description("Devices with an open window (the device dictionary's size)").register(meters);
         FunctionCounter.builder("analyzer.alerts.fired", p, AnalyzerPipeline::alertsOpened).register(meters);
         FunctionCounter.builder("analyzer.alerts.resolved", p, AnalyzerPipeline::alertsResolved).register(meters);
         Gauge.builder("analyzer.alerts.open", p, AnalyzerPipeline::openAlerts).register(meters);

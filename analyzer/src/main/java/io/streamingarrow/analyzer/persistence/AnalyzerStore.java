@@ -11,6 +11,8 @@ import java.util.Map;
 import io.smallrye.mutiny.Uni;
 import io.streamingarrow.analyzer.alerting.AlertTransition;
 import io.streamingarrow.analyzer.windowing.ClosedWindow;
+import io.streamingarrow.analyzer.windowing.LateRows;
+import io.streamingarrow.analyzer.windowing.WindowAccumulator;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -20,7 +22,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 /**
  * The analyzer's PostgreSQL tables, through the reactive client: window aggregates (upserted, keyed by
  * device, window start and size, so a replay overwrites instead of duplicating), alerts, and per-partition
- * progress (windows that are final), all written in one transaction per batch of closed windows.
+ * progress (windows that are final, and the offsets read when they became so), all written in one
+ * transaction per batch of closed windows.
  */
 public final class AnalyzerStore {
 
@@ -54,6 +57,8 @@ public final class AnalyzerStore {
                         + " stats jsonb NOT NULL,"
                         + " updated_at timestamptz NOT NULL DEFAULT now(),"
                         + " PRIMARY KEY (device, window_start, window_size_ms))",
+                // 0 = closed on time; n = n-th correction by late rows. Added for tables of earlier versions.
+                "ALTER TABLE " + schema + ".window_aggregates ADD COLUMN IF NOT EXISTS revision int NOT NULL DEFAULT 0",
                 "CREATE INDEX IF NOT EXISTS window_aggregates_end ON " + schema + ".window_aggregates (window_end)",
                 "CREATE TABLE IF NOT EXISTS " + schema + ".alerts ("
                         + " id bigserial PRIMARY KEY,"
@@ -75,7 +80,10 @@ public final class AnalyzerStore {
                         + " window_size_ms bigint NOT NULL,"
                         + " window_slide_ms bigint NOT NULL,"
                         + " final_up_to timestamptz NOT NULL,"
-                        + " PRIMARY KEY (topic, kafka_partition, window_size_ms, window_slide_ms))");
+                        + " PRIMARY KEY (topic, kafka_partition, window_size_ms, window_slide_ms))",
+                // Progress rows of earlier versions did not record it: treat everything they read as a replay.
+                "ALTER TABLE " + schema + ".analyzer_progress ADD COLUMN IF NOT EXISTS read_through_offset bigint"
+                        + " NOT NULL DEFAULT " + Long.MAX_VALUE);
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (String statement : statements) {
             chain = chain.chain(() -> pool.query(statement).execute().replaceWithVoid());
@@ -84,28 +92,79 @@ public final class AnalyzerStore {
     }
 
     /**
-     * Writes closed windows, alert transitions and the new progress of {@code partitions} in one
-     * transaction: either all of it is stored or none (and the messages behind it stay uncommitted).
+     * Writes closed windows, alert transitions, corrections (late rows merged into their stored windows)
+     * and the new progress of each partition in one transaction: either all of it is stored or none (and
+     * the messages behind it stay uncommitted). Yields the corrected windows, each at its new revision.
      */
-    public Uni<Void> persist(List<ClosedWindow> windows, List<AlertTransition> transitions, String topic,
-                             Iterable<Integer> partitions, long sizeMs, long slideMs, long finalUpToMicros) {
+    public Uni<List<ClosedWindow>> persist(List<ClosedWindow> windows, List<AlertTransition> transitions,
+                                           List<LateRows> late, String topic, Map<Integer, PartitionProgress> progress,
+                                           long sizeMs, long slideMs) {
         return pool.withTransaction(tx -> upsertWindows(tx, windows)
                 .chain(() -> writeAlerts(tx, transitions))
-                .chain(() -> {
-                    List<Tuple> progress = new ArrayList<>();
-                    for (int partition : partitions) {
-                        progress.add(Tuple.of(topic, partition, sizeMs, slideMs, time(finalUpToMicros)));
-                    }
-                    if (progress.isEmpty()) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    return tx.preparedQuery("INSERT INTO " + schema + ".analyzer_progress AS p"
-                                    + " (topic, kafka_partition, window_size_ms, window_slide_ms, final_up_to)"
-                                    + " VALUES ($1, $2, $3, $4, $5)"
-                                    + " ON CONFLICT (topic, kafka_partition, window_size_ms, window_slide_ms)"
-                                    + " DO UPDATE SET final_up_to = GREATEST(p.final_up_to, EXCLUDED.final_up_to)")
-                            .executeBatch(progress).replaceWithVoid();
-                }));
+                .chain(() -> writeProgress(tx, topic, progress, sizeMs, slideMs))
+                .chain(() -> correct(tx, late)));
+    }
+
+    private Uni<Void> writeProgress(SqlClient tx, String topic, Map<Integer, PartitionProgress> progress, long sizeMs,
+                                    long slideMs) {
+        if (progress.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> rows = new ArrayList<>();
+        progress.forEach((partition, p) -> rows.add(Tuple.of(topic, partition, sizeMs, slideMs, time(p.finalUpTo()),
+                p.readThroughOffset())));
+        return tx.preparedQuery("INSERT INTO " + schema + ".analyzer_progress AS p"
+                        + " (topic, kafka_partition, window_size_ms, window_slide_ms, final_up_to, read_through_offset)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6)"
+                        + " ON CONFLICT (topic, kafka_partition, window_size_ms, window_slide_ms)"
+                        + " DO UPDATE SET final_up_to = GREATEST(p.final_up_to, EXCLUDED.final_up_to),"
+                        + " read_through_offset = GREATEST(p.read_through_offset, EXCLUDED.read_through_offset)")
+                .executeBatch(rows).replaceWithVoid();
+    }
+
+    /** Each window's late rows merged into what is stored (locked meanwhile), written back one revision up. */
+    private Uni<List<ClosedWindow>> correct(SqlClient tx, List<LateRows> late) {
+        List<ClosedWindow> corrected = new ArrayList<>();
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (LateRows rows : late) {
+            chain = chain.chain(() -> tx.preparedQuery("SELECT row_count, first_ts, last_ts, stats, revision FROM " + schema
+                            + ".window_aggregates WHERE device = $1 AND window_start = $2 AND window_size_ms = $3 FOR UPDATE")
+                    .execute(Tuple.of(rows.device(), time(rows.startMicros()), rows.sizeMillis()))
+                    .chain(found -> {
+                        WindowAccumulator merged = rows.values();
+                        int revision = 1;
+                        for (Row row : found) {
+                            merged = stored(row, rows.measures());
+                            merged.merge(rows.values());
+                            revision = row.getInteger("revision") + 1;
+                        }
+                        ClosedWindow window = new ClosedWindow(rows.device(), rows.startMicros(), rows.endMicros(),
+                                rows.sizeMillis(), rows.measures(), merged, revision);
+                        corrected.add(window);
+                        return upsertWindows(tx, List.of(window));
+                    }));
+        }
+        return chain.map(done -> corrected);
+    }
+
+    private static WindowAccumulator stored(Row row, List<String> measures) {
+        JsonObject stats = row.getJsonObject("stats");
+        int n = measures.size();
+        long[] count = new long[n];
+        double[] min = new double[n];
+        double[] max = new double[n];
+        double[] mean = new double[n];
+        for (int m = 0; m < n; m++) {
+            JsonObject s = stats.getJsonObject(measures.get(m));
+            if (s != null && s.getLong("count", 0L) > 0) {
+                count[m] = s.getLong("count");
+                min[m] = s.getDouble("min");
+                max[m] = s.getDouble("max");
+                mean[m] = s.getDouble("mean");
+            }
+        }
+        return WindowAccumulator.restored(row.getLong("row_count"), micros(row.getOffsetDateTime("first_ts")),
+                micros(row.getOffsetDateTime("last_ts")), count, min, max, mean);
     }
 
     private Uni<Void> upsertWindows(SqlClient tx, List<ClosedWindow> windows) {
@@ -123,14 +182,14 @@ public final class AnalyzerStore {
                         .put("mean", w.values().mean(m)));
             }
             rows.add(Tuple.from(List.of(w.device(), time(w.startMicros()), w.sizeMillis(), time(w.endMicros()),
-                    w.values().count(), time(w.values().firstTs()), time(w.values().lastTs()), stats)));
+                    w.values().count(), time(w.values().firstTs()), time(w.values().lastTs()), stats, w.revision())));
         }
         return tx.preparedQuery("INSERT INTO " + schema + ".window_aggregates"
-                        + " (device, window_start, window_size_ms, window_end, row_count, first_ts, last_ts, stats)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                        + " (device, window_start, window_size_ms, window_end, row_count, first_ts, last_ts, stats, revision)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                         + " ON CONFLICT (device, window_start, window_size_ms) DO UPDATE SET"
                         + " window_end = EXCLUDED.window_end, row_count = EXCLUDED.row_count, first_ts = EXCLUDED.first_ts,"
-                        + " last_ts = EXCLUDED.last_ts, stats = EXCLUDED.stats, updated_at = now()")
+                        + " last_ts = EXCLUDED.last_ts, stats = EXCLUDED.stats, revision = EXCLUDED.revision, updated_at = now()")
                 .executeBatch(rows).replaceWithVoid();
     }
 
@@ -156,15 +215,16 @@ public final class AnalyzerStore {
         return chain;
     }
 
-    /** Per partition of {@code topic}: windows ending at or before this (µs) are final for this window config. */
-    public Uni<Map<Integer, Long>> progress(String topic, long sizeMs, long slideMs) {
-        return pool.preparedQuery("SELECT kafka_partition, final_up_to FROM " + schema + ".analyzer_progress"
-                        + " WHERE topic = $1 AND window_size_ms = $2 AND window_slide_ms = $3")
+    /** Per partition of {@code topic}: what is final for this window configuration. */
+    public Uni<Map<Integer, PartitionProgress>> progress(String topic, long sizeMs, long slideMs) {
+        return pool.preparedQuery("SELECT kafka_partition, final_up_to, read_through_offset FROM " + schema
+                        + ".analyzer_progress WHERE topic = $1 AND window_size_ms = $2 AND window_slide_ms = $3")
                 .execute(Tuple.of(topic, sizeMs, slideMs))
                 .map(rows -> {
-                    Map<Integer, Long> progress = new HashMap<>();
+                    Map<Integer, PartitionProgress> progress = new HashMap<>();
                     for (Row row : rows) {
-                        progress.put(row.getInteger("kafka_partition"), micros(row.getOffsetDateTime("final_up_to")));
+                        progress.put(row.getInteger("kafka_partition"), new PartitionProgress(
+                                micros(row.getOffsetDateTime("final_up_to")), row.getLong("read_through_offset")));
                     }
                     return progress;
                 });

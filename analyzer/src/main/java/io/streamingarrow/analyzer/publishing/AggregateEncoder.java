@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.TimeStampMicroTZVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -22,7 +23,8 @@ import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 /**
  * Closed windows as one Arrow IPC message (the shared codec: file framing, zstd 1), for topic
  * {@code arrow_aggregates}: {@code device, window_start, window_end, window_size_ms, row_count,
- * <measure>_min/_max/_mean..., first_ts, last_ts}, timestamps in µs UTC.
+ * <measure>_min/_max/_mean..., first_ts, last_ts, revision}, timestamps in µs UTC; revision 0 for a window
+ * closed on time, n for its n-th correction by late rows (keep the highest).
  */
 public final class AggregateEncoder {
 
@@ -49,6 +51,7 @@ public final class AggregateEncoder {
         }
         fields.add(new Field("first_ts", FieldType.notNullable(MICROS_UTC), null));
         fields.add(new Field("last_ts", FieldType.notNullable(MICROS_UTC), null));
+        fields.add(new Field("revision", FieldType.notNullable(new ArrowType.Int(32, true)), null));
         this.schema = new Schema(fields);
     }
 
@@ -74,6 +77,7 @@ public final class AggregateEncoder {
                 }
                 ((TimeStampMicroTZVector) root.getVector("first_ts")).setSafe(row, w.values().firstTs());
                 ((TimeStampMicroTZVector) root.getVector("last_ts")).setSafe(row, w.values().lastTs());
+                ((IntVector) root.getVector("revision")).setSafe(row, w.revision());
             }
             root.setRowCount(windows.size());
             return encoder.encode(root);

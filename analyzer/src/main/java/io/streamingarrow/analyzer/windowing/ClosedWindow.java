@@ -2,9 +2,17 @@ package io.streamingarrow.analyzer.windowing;
 
 import java.util.List;
 
-/** A window the watermark has passed: final, ready to persist and publish. */
+/**
+ * A window the watermark has passed: final, ready to persist and publish. {@code revision} is 0 when it
+ * closed on time and n for its n-th correction by late rows ({@code analyzer.window.late-corrections}).
+ */
 public record ClosedWindow(String device, long startMicros, long endMicros, long sizeMillis, List<String> measures,
-                           WindowAccumulator values) {
+                           WindowAccumulator values, int revision) {
+
+    public ClosedWindow(String device, long startMicros, long endMicros, long sizeMillis, List<String> measures,
+                        WindowAccumulator values) {
+        this(device, startMicros, endMicros, sizeMillis, measures, values, 0);
+    }
 
     /** A measure's statistic by name, or null when the window had no value for it. */
     public Double stat(String function, String measure) {

@@ -22,6 +22,40 @@ public final class WindowAccumulator {
         Arrays.fill(max, Double.NEGATIVE_INFINITY);
     }
 
+    /**
+     * A window rebuilt from stored statistics (count, first/last ts, and per measure its count, min, max
+     * and mean), so late rows can be merged into what was persisted before.
+     */
+    public static WindowAccumulator restored(long count, long firstTs, long lastTs, long[] measureCount,
+                                             double[] min, double[] max, double[] mean) {
+        WindowAccumulator window = new WindowAccumulator(measureCount.length);
+        window.count = count;
+        window.firstTs = firstTs;
+        window.lastTs = lastTs;
+        for (int m = 0; m < measureCount.length; m++) {
+            if (measureCount[m] > 0) {
+                window.measureCount[m] = measureCount[m];
+                window.min[m] = min[m];
+                window.max[m] = max[m];
+                window.sum[m] = mean[m] * measureCount[m];
+            }
+        }
+        return window;
+    }
+
+    /** Folds {@code other} (same measures) into this window. */
+    public void merge(WindowAccumulator other) {
+        count += other.count;
+        firstTs = Math.min(firstTs, other.firstTs);
+        lastTs = Math.max(lastTs, other.lastTs);
+        for (int m = 0; m < measureCount.length; m++) {
+            measureCount[m] += other.measureCount[m];
+            min[m] = Math.min(min[m], other.min[m]);
+            max[m] = Math.max(max[m], other.max[m]);
+            sum[m] += other.sum[m];
+        }
+    }
+
     void addRow(long ts) {
         count++;
         firstTs = Math.min(firstTs, ts);

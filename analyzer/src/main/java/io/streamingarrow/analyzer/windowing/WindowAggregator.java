@@ -1,15 +1,16 @@
 package io.streamingarrow.analyzer.windowing;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.util.ReusableByteArray;
 
 import io.streamingarrow.shared.columns.NumericColumn;
 import io.streamingarrow.shared.columns.StringColumn;
@@ -18,31 +19,54 @@ import io.streamingarrow.shared.schema.SeedSchema;
 
 /**
  * Per-device event-time window aggregation, straight over decoded Arrow vectors: each row is folded into
- * every window that contains its timestamp. A window is final once the watermark passes its end; rows
- * for a window that is already final are late: counted and left out.
+ * every window that contains its timestamp. A window is final once the watermark passes its end. Rows for
+ * a window that is already final are late: counted, and either left out or, with corrections on, kept
+ * aside as {@link LateRows} for that window's next revision.
+ *
+ * <p>The per-row path allocates nothing once a device and a window start are known: device names are
+ * read into one reused byte array and looked up in a {@link DeviceDictionary}; windows sharing a start
+ * live in one {@link WindowSlot}, found through a small direct-mapped cache in front of the ordered map
+ * that closing walks (so a {@code Long} is boxed once per window start, not per row).
  *
  * <p>Not thread-safe: one aggregator belongs to one consumer.
  */
 public final class WindowAggregator {
 
     /**
-     * What one batch did. {@code maxWindowEnd} is the latest end of a window it touched and
-     * {@code maxEventTs} its latest event time (both Long.MIN_VALUE if none).
+     * What one batch did. {@code lateRows}: rows no open window could take (final already, or no device or
+     * time); {@code replayedRows}: rows re-read after a restart for windows stored before it, skipped;
+     * {@code maxWindowEnd}: the latest end of an open window it fed; {@code maxEventTs}: its latest event
+     * time (both Long.MIN_VALUE if none).
      */
-    public record BatchResult(long rows, long lateRows, long maxWindowEnd, long maxEventTs) {
+    public record BatchResult(long rows, long lateRows, long replayedRows, long maxWindowEnd, long maxEventTs) {
     }
+
+    private static final int SLOT_CACHE = 64; // window starts in flight at once, comfortably
 
     private final WindowSpec spec;
     private final List<String> measures;
     private final int maxOpenWindows;
-    private final Map<String, TreeMap<Long, WindowAccumulator>> open = new HashMap<>();
+    private final boolean lateCorrections;
+    private final DeviceDictionary devices = new DeviceDictionary();
+    private final TreeMap<Long, WindowSlot> slots = new TreeMap<>();
+    private final long[] cachedStart = new long[SLOT_CACHE];
+    private final WindowSlot[] cachedSlot = new WindowSlot[SLOT_CACHE];
+    private final ReusableByteArray deviceBytes = new ReusableByteArray();
+    private final Map<String, TreeMap<Long, WindowAccumulator>> late = new LinkedHashMap<>();
     private int openWindows;
+    private int lateWindows;
     private long closedUpTo = Long.MIN_VALUE;
 
     public WindowAggregator(WindowSpec spec, List<String> measures, int maxOpenWindows) {
+        this(spec, measures, maxOpenWindows, false);
+    }
+
+    public WindowAggregator(WindowSpec spec, List<String> measures, int maxOpenWindows, boolean lateCorrections) {
         this.spec = spec;
         this.measures = List.copyOf(measures);
         this.maxOpenWindows = maxOpenWindows;
+        this.lateCorrections = lateCorrections;
+        Arrays.fill(cachedStart, Long.MIN_VALUE);
     }
 
     /** Windows ending at or before {@code end} are final already (e.g. persisted before a restart). */
@@ -58,6 +82,11 @@ public final class WindowAggregator {
         return openWindows;
     }
 
+    /** Devices with at least one open window. */
+    public int openDevices() {
+        return devices.size();
+    }
+
     public WindowSpec spec() {
         return spec;
     }
@@ -67,63 +96,61 @@ public final class WindowAggregator {
     }
 
     public BatchResult add(VectorSchemaRoot batch) {
-        return add(batch, Long.MIN_VALUE);
+        return add(batch, Long.MIN_VALUE, Long.MIN_VALUE);
     }
 
     /**
-     * Folds a batch in. Windows ending at or before {@code floorEnd} (what this batch's partition had
-     * already persisted before a restart) count as final too.
+     * Folds a batch in. Windows ending at or before {@code replayedUpTo} were stored, with this batch's
+     * rows in them, before a restart: those rows are skipped. Windows ending at or before
+     * {@code finalUpTo} (or the aggregator's own closed mark) are final: rows for them are late.
      */
-    public BatchResult add(VectorSchemaRoot batch, long floorEnd) {
-        long finalUpTo = Math.max(closedUpTo, floorEnd);
+    public BatchResult add(VectorSchemaRoot batch, long replayedUpTo, long finalUpTo) {
+        long lateFrom = Math.max(closedUpTo, finalUpTo);
         FieldVector deviceVector = batch.getVector(SeedSchema.DEVICE);
         FieldVector tsVector = batch.getVector(SeedSchema.TS);
         if (deviceVector == null || tsVector == null || !StringColumn.supports(deviceVector) || !TimestampColumn.supports(tsVector)) {
             throw new IllegalArgumentException("a batch needs a string 'device' column and a timestamp 'ts' column, got "
                     + batch.getSchema());
         }
-        StringColumn devices = StringColumn.of(deviceVector);
+        StringColumn names = StringColumn.of(deviceVector);
         TimestampColumn timestamps = TimestampColumn.of(tsVector);
         NumericColumn[] values = new NumericColumn[measures.size()];
         for (int m = 0; m < values.length; m++) {
             FieldVector vector = batch.getVector(measures.get(m));
             values[m] = vector != null && NumericColumn.supports(vector) ? NumericColumn.of(vector) : null;
         }
-        long late = 0;
+        long lateRows = 0;
+        long replayedRows = 0;
         long maxEnd = Long.MIN_VALUE;
         long maxTs = Long.MIN_VALUE;
-        String previousName = null;
-        byte[] previousBytes = null;
-        TreeMap<Long, WindowAccumulator> deviceWindows = null;
         int rows = batch.getRowCount();
         for (int row = 0; row < rows; row++) {
-            if (devices.isNull(row) || timestamps.isNull(row)) {
-                late++; // no device or no time: no window can hold it
+            if (names.isNull(row) || timestamps.isNull(row)) {
+                lateRows++; // no device or no time: no window can hold it
                 continue;
             }
             long ts = timestamps.micros(row);
             maxTs = Math.max(maxTs, ts);
-            byte[] name = devices.utf8(row);
-            if (previousBytes == null || !java.util.Arrays.equals(previousBytes, name)) {
-                previousName = new String(name, StandardCharsets.UTF_8);
-                previousBytes = name;
-                deviceWindows = open.computeIfAbsent(previousName, d -> new TreeMap<>());
-            }
+            names.read(row, deviceBytes);
+            int device = devices.idOf(deviceBytes.getBuffer(), (int) deviceBytes.getLength());
             boolean counted = false;
+            boolean replayed = false;
             for (long start = spec.firstStart(ts); start <= ts; start += spec.slideMicros()) {
                 long end = start + spec.sizeMicros();
-                if (end <= finalUpTo) {
+                if (end <= replayedUpTo) {
+                    replayed = true;
                     continue;
                 }
-                WindowAccumulator window = deviceWindows.get(start);
-                if (window == null) {
-                    if (openWindows >= maxOpenWindows) {
-                        throw new IllegalStateException("more than " + maxOpenWindows + " open windows: raise "
-                                + "analyzer.window.max-open or lower the allowed lateness");
+                WindowAccumulator window;
+                if (end <= lateFrom) {
+                    if (!lateCorrections) {
+                        continue;
                     }
-                    window = new WindowAccumulator(measures.size());
-                    deviceWindows.put(start, window);
-                    openWindows++;
+                    window = lateWindow(devices.name(device), start);
+                } else {
+                    window = openWindow(device, start);
+                    maxEnd = Math.max(maxEnd, end);
+                    counted = true;
                 }
                 window.addRow(ts);
                 for (int m = 0; m < values.length; m++) {
@@ -131,37 +158,98 @@ public final class WindowAggregator {
                         window.addValue(m, values[m].get(row));
                     }
                 }
-                maxEnd = Math.max(maxEnd, end);
-                counted = true;
             }
+            devices.releaseIfUnused(device);
             if (!counted) {
-                late++;
+                if (replayed) {
+                    replayedRows++;
+                } else {
+                    lateRows++;
+                }
             }
         }
-        return new BatchResult(rows, late, maxEnd, maxTs);
+        return new BatchResult(rows, lateRows, replayedRows, maxEnd, maxTs);
     }
 
-    /** Closes every window that ends at or before {@code watermark}, oldest first per device. */
+    private WindowAccumulator openWindow(int device, long start) {
+        WindowSlot slot = slot(start);
+        WindowAccumulator window = slot.get(device);
+        if (window == null) {
+            requireRoom();
+            window = new WindowAccumulator(measures.size());
+            slot.put(device, window);
+            devices.retain(device);
+            openWindows++;
+        }
+        return window;
+    }
+
+    private WindowSlot slot(long start) {
+        int cached = (int) Math.floorMod(Math.floorDiv(start, spec.slideMicros()), (long) SLOT_CACHE);
+        if (cachedStart[cached] == start) {
+            return cachedSlot[cached];
+        }
+        WindowSlot slot = slots.computeIfAbsent(start, WindowSlot::new);
+        cachedStart[cached] = start;
+        cachedSlot[cached] = slot;
+        return slot;
+    }
+
+    private WindowAccumulator lateWindow(String device, long start) {
+        TreeMap<Long, WindowAccumulator> windows = late.computeIfAbsent(device, d -> new TreeMap<>());
+        WindowAccumulator window = windows.get(start);
+        if (window == null) {
+            requireRoom();
+            window = new WindowAccumulator(measures.size());
+            windows.put(start, window);
+            lateWindows++;
+        }
+        return window;
+    }
+
+    private void requireRoom() {
+        if (openWindows + lateWindows >= maxOpenWindows) {
+            throw new IllegalStateException("more than " + maxOpenWindows + " open windows: raise "
+                    + "analyzer.window.max-open or lower the allowed lateness");
+        }
+    }
+
+    /** Closes every window that ends at or before {@code watermark}; ordered by end, then device. */
     public List<ClosedWindow> closeUpTo(long watermark) {
         List<ClosedWindow> closed = new ArrayList<>();
         if (watermark <= closedUpTo) {
             return closed;
         }
-        for (Iterator<Map.Entry<String, TreeMap<Long, WindowAccumulator>>> devices = open.entrySet().iterator(); devices.hasNext(); ) {
-            Map.Entry<String, TreeMap<Long, WindowAccumulator>> device = devices.next();
-            TreeMap<Long, WindowAccumulator> windows = device.getValue();
-            while (!windows.isEmpty() && windows.firstKey() + spec.sizeMicros() <= watermark) {
-                Map.Entry<Long, WindowAccumulator> window = windows.pollFirstEntry();
-                openWindows--;
-                closed.add(new ClosedWindow(device.getKey(), window.getKey(), window.getKey() + spec.sizeMicros(),
-                        spec.sizeMillis(), measures, window.getValue()));
+        while (!slots.isEmpty() && slots.firstKey() + spec.sizeMicros() <= watermark) {
+            WindowSlot slot = slots.pollFirstEntry().getValue();
+            int cached = (int) Math.floorMod(Math.floorDiv(slot.start, spec.slideMicros()), (long) SLOT_CACHE);
+            if (cachedSlot[cached] == slot) {
+                cachedStart[cached] = Long.MIN_VALUE;
+                cachedSlot[cached] = null;
             }
-            if (windows.isEmpty()) {
-                devices.remove();
-            }
+            int from = closed.size();
+            slot.forEach((device, window) -> {
+                closed.add(new ClosedWindow(devices.name(device), slot.start, slot.start + spec.sizeMicros(),
+                        spec.sizeMillis(), measures, window));
+                devices.release(device);
+            });
+            openWindows -= slot.size();
+            closed.subList(from, closed.size()).sort(Comparator.comparing(ClosedWindow::device));
         }
         closedUpTo = watermark;
-        closed.sort(java.util.Comparator.comparingLong(ClosedWindow::endMicros).thenComparing(ClosedWindow::device));
         return closed;
+    }
+
+    /** The late rows gathered since the last call, per window (only with corrections on). */
+    public List<LateRows> drainLateRows() {
+        if (late.isEmpty()) {
+            return List.of();
+        }
+        List<LateRows> drained = new ArrayList<>(lateWindows);
+        late.forEach((device, windows) -> windows.forEach((start, values) -> drained.add(
+                new LateRows(device, start, start + spec.sizeMicros(), spec.sizeMillis(), measures, values))));
+        late.clear();
+        lateWindows = 0;
+        return drained;
     }
 }

@@ -2,6 +2,7 @@ package io.streamingarrow.analyzer.windowing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -104,6 +105,72 @@ class WindowAggregatorPropertyTest {
 
         assertEquals(expectedLate, countedLate, "late events counted");
         assertEquals(0, aggregator.openWindows());
+        assertEquals(0, aggregator.openDevices(), "devices are forgotten with their last window");
+        assertEqualsReference(reference, closed, size);
+    }
+
+    /**
+     * With corrections on, late events are kept aside per window; a closed window merged with the late rows
+     * drained for it (as the store does) must equal brute force over every event, late ones included.
+     */
+    @ParameterizedTest(name = "size {0} µs, slide {1} µs, seed {2}")
+    @CsvSource({"1000000, 1000000, 21", "3000000, 1000000, 22", "4000000, 2000000, 23"})
+    void correctedWindowsEqualBruteForceOverEveryEvent(long size, long slide, long seed, BufferAllocator allocator) {
+        Random random = new Random(seed);
+        WindowAggregator aggregator = new WindowAggregator(new WindowSpec(size, slide), MEASURES, 1_000_000, true);
+        Reference reference = new Reference();
+        Map<String, ClosedWindow> stored = new TreeMap<>();
+        long base = 1_767_225_600_000_000L + random.nextInt(1_000_000);
+        long maxTs = Long.MIN_VALUE;
+        long expectedLate = 0;
+        long countedLate = 0;
+        int next = 0;
+        for (int batchIndex = 0; batchIndex < 60; batchIndex++) {
+            int rows = 1 + random.nextInt(200);
+            List<Event> events = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                String device = "dev-" + random.nextInt(5);
+                Float cpu = random.nextInt(10) == 0 ? null : random.nextFloat() * 100;
+                long closedUpTo = aggregator.closedUpTo();
+                long ts;
+                if (closedUpTo != Long.MIN_VALUE && random.nextInt(15) == 0) {
+                    ts = closedUpTo - size - 1 - random.nextInt(3_000_000);
+                    expectedLate++;
+                } else {
+                    ts = base + next++ * 20_000L - random.nextInt((int) (LATENESS / 2));
+                }
+                events.add(new Event(device, ts, cpu, random.nextFloat() * 100));
+                reference.add(events.get(events.size() - 1), size, slide);
+            }
+            try (SeedBatchBuilder batch = new SeedBatchBuilder(allocator, rows)) {
+                for (Event e : events) {
+                    batch.appendNullable(e.device, e.ts, e.cpu, null, e.memory, null, 0);
+                }
+                WindowAggregator.BatchResult result = aggregator.add(batch.view());
+                countedLate += result.lateRows();
+                maxTs = Math.max(maxTs, result.maxEventTs());
+            }
+            for (ClosedWindow w : aggregator.closeUpTo(maxTs - LATENESS)) {
+                stored.put(w.device() + "@" + w.startMicros(), w);
+            }
+            for (LateRows late : aggregator.drainLateRows()) {
+                ClosedWindow w = stored.get(late.device() + "@" + late.startMicros());
+                if (w == null) {
+                    stored.put(late.device() + "@" + late.startMicros(), new ClosedWindow(late.device(), late.startMicros(),
+                            late.endMicros(), late.sizeMillis(), late.measures(), late.values(), 1));
+                } else {
+                    w.values().merge(late.values());
+                }
+            }
+        }
+        aggregator.closeUpTo(Long.MAX_VALUE).forEach(w -> stored.put(w.device() + "@" + w.startMicros(), w));
+
+        assertEquals(expectedLate, countedLate, "late events counted");
+        assertTrue(expectedLate > 0, "the stream had late events");
+        assertEqualsReference(reference, new ArrayList<>(stored.values()), size);
+    }
+
+    private static void assertEqualsReference(Reference reference, List<ClosedWindow> closed, long size) {
         assertEquals(reference.counts.size(), closed.size(), "number of windows");
         for (ClosedWindow w : closed) {
             String key = w.device() + "@" + w.startMicros();

@@ -6,6 +6,7 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.LargeVarCharVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.ViewVarCharVector;
+import org.apache.arrow.vector.util.ReusableByteArray;
 
 /**
  * Read access to a string column whatever physical type the writer chose: Utf8, LargeUtf8 or Utf8View
@@ -17,6 +18,12 @@ public sealed interface StringColumn {
 
     /** The value's UTF-8 bytes (a fresh array); null for a null value. */
     byte[] utf8(int row);
+
+    /**
+     * Copies the value's UTF-8 bytes into {@code into} (its first {@code getLength()} bytes), reusing its
+     * array: the allocation-free read for hot loops. The row must not be null.
+     */
+    void read(int row, ReusableByteArray into);
 
     default String get(int row) {
         byte[] bytes = utf8(row);
@@ -50,6 +57,10 @@ public sealed interface StringColumn {
         public byte[] utf8(int row) {
             return vector.get(row);
         }
+
+        public void read(int row, ReusableByteArray into) {
+            vector.read(row, into);
+        }
     }
 
     record LargeUtf8(LargeVarCharVector vector) implements StringColumn {
@@ -60,6 +71,10 @@ public sealed interface StringColumn {
         public byte[] utf8(int row) {
             return vector.get(row);
         }
+
+        public void read(int row, ReusableByteArray into) {
+            vector.read(row, into);
+        }
     }
 
     record Utf8View(ViewVarCharVector vector) implements StringColumn {
@@ -69,6 +84,10 @@ public sealed interface StringColumn {
 
         public byte[] utf8(int row) {
             return vector.get(row);
+        }
+
+        public void read(int row, ReusableByteArray into) {
+            vector.read(row, into);
         }
     }
 }
