@@ -91,24 +91,38 @@ class RestartRecoveryTest {
         }
     }
 
-    private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock) {
+    private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock, boolean corrections) {
         return new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT),
-                new WindowAggregator(spec, List.of("cpu_used"), 100_000),
+                new WindowAggregator(spec, List.of("cpu_used"), 100_000, corrections),
                 new Watermarks(300_000, Duration.ofSeconds(5).toNanos(), spec.sizeMicros()),
                 new AlertEngine(List.of()), store, new NoOutputs(), clock::get, TOPIC, Duration.ofSeconds(30));
     }
 
     @Test
     void tumblingWindowsSurviveACrashExactlyOnce(BufferAllocator allocator) {
-        survivesACrash(allocator, WindowSpec.tumbling(1_000_000), 11);
+        survivesACrash(allocator, WindowSpec.tumbling(1_000_000), 11, false);
     }
 
     @Test
     void hoppingWindowsSurviveACrashExactlyOnce(BufferAllocator allocator) {
-        survivesACrash(allocator, new WindowSpec(2_000_000, 500_000), 12);
+        survivesACrash(allocator, new WindowSpec(2_000_000, 500_000), 12, false);
     }
 
-    private void survivesACrash(BufferAllocator allocator, WindowSpec spec, long seed) {
+    /**
+     * Late rows in the stream and corrections on: each late row is merged into its stored window once,
+     * whether its message was read before the crash (and is re-read after it) or only after.
+     */
+    @Test
+    void correctionsByLateRowsSurviveACrashExactlyOnce(BufferAllocator allocator) {
+        survivesACrash(allocator, WindowSpec.tumbling(1_000_000), 13, true);
+    }
+
+    @Test
+    void hoppingCorrectionsSurviveACrashExactlyOnce(BufferAllocator allocator) {
+        survivesACrash(allocator, new WindowSpec(2_000_000, 500_000), 14, true);
+    }
+
+    private void survivesACrash(BufferAllocator allocator, WindowSpec spec, long seed, boolean lateRows) {
         Random random = new Random(seed);
         List<Message> stream = new ArrayList<>();
         Map<String, double[]> expected = new TreeMap<>(); // device@start -> count, sum
@@ -121,6 +135,9 @@ class RestartRecoveryTest {
             try (SeedBatchBuilder batch = new SeedBatchBuilder(allocator, 20)) {
                 for (int i = 0; i < 20; i++) {
                     long ts = base + m * 60_000L + i * 3_000L - random.nextInt(100_000);
+                    if (lateRows && m > 20 && i < 3 && m % 5 == 0) {
+                        ts -= 4_000_000 + random.nextInt(1_000_000); // seconds behind a watermark 0.3 s behind
+                    }
                     float cpu = random.nextFloat() * 100;
                     batch.append(device, ts, cpu, 100 - cpu, 0f, 0f, 0);
                     for (long start = Math.floorDiv(ts, spec.slideMicros()) * spec.slideMicros(); start > ts - spec.sizeMicros();
@@ -140,7 +157,7 @@ class RestartRecoveryTest {
 
         // First run: crash after 70 messages; acknowledgements recorded per partition.
         Map<Integer, List<Long>> acked = new HashMap<>();
-        AnalyzerPipeline first = pipeline(store, spec, clock);
+        AnalyzerPipeline first = pipeline(store, spec, clock, lateRows);
         first.restore();
         for (Message message : stream.subList(0, 70)) {
             first.onMessage(message.partition(), message.offset(), null, message.bytes(),
@@ -159,7 +176,10 @@ class RestartRecoveryTest {
             }
             committed.put(p, next);
         }
-        AnalyzerPipeline second = pipeline(store, spec, clock);
+        if (lateRows) {
+            assertTrue(revisedWindows() > 0, "late rows corrected stored windows before the crash");
+        }
+        AnalyzerPipeline second = pipeline(store, spec, clock, lateRows);
         second.restore();
         for (Message message : stream) {
             if (message.offset() >= committed.get(message.partition())) {
@@ -168,6 +188,10 @@ class RestartRecoveryTest {
         }
         clock.addAndGet(Duration.ofSeconds(10).toNanos()); // the stream pauses: the last windows close
         second.tick();
+        if (lateRows) {
+            assertTrue(second.lateRows() > 0 && second.correctedWindows() > 0, "late rows read only after the restart");
+            assertTrue(second.replayedRows() > 0, "rows re-read after the restart were recognised as replays");
+        }
 
         Map<String, double[]> stored = new TreeMap<>();
         for (Row row : pool.query("SELECT device, window_start, row_count, stats FROM " + schema + ".window_aggregates")
@@ -182,6 +206,11 @@ class RestartRecoveryTest {
             assertEquals(w[0], stored.get(key)[0], key + " rows");
             assertEquals(w[1], stored.get(key)[1], 1e-6 * w[0], key + " cpu sum");
         });
+    }
+
+    private long revisedWindows() {
+        return pool.query("SELECT count(*) AS n FROM " + schema + ".window_aggregates WHERE revision > 0").execute()
+                .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
     }
 
     private long countWindows() {
