@@ -4,7 +4,8 @@
 # goes in through HTTP ingest, and then:
 #   - exactly those rows are in ClickHouse, with the right values;
 #   - the window aggregates in PostgreSQL equal a brute-force computation over the same events;
-#   - the one device driven hot has opened exactly one alert.
+#   - the one device driven hot has opened exactly one alert;
+#   - all of that although the analyzer was killed (SIGKILL) and restarted in the middle of the stream.
 # Needs: the stack up (deploy/local/stack.sh up) and the services packaged (./mvnw package).
 set -euo pipefail
 
@@ -58,27 +59,44 @@ start sink \
   -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
   -Dsink.clickhouse.table="$TABLE" \
   -Dsink.insert.linger=500ms
-start analyzer \
-  -Dmp.messaging.incoming.arrow-tables.topic="$TOPIC" \
-  -Dmp.messaging.incoming.arrow-tables.group.id="analyzer_$ID" \
-  -Dmp.messaging.outgoing.arrow-aggregates.topic="aggregates_$ID" \
-  -Dmp.messaging.outgoing.alerts.topic="alerts_$ID" \
-  -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
-  -Danalyzer.store.schema="$SCHEMA" \
-  -Danalyzer.window.idle-timeout=3s \
-  -Danalyzer.window.allowed-lateness=60s
+ch() { curl -fsS http://127.0.0.1:8123/ --data-binary "$1"; }
+pg() { PGPASSWORD=streaming_arrow psql -h 127.0.0.1 -U streaming_arrow -d streaming_arrow -tAqc "$1"; }
+ingest() { # NDJSON file
+  local code
+  code=$(curl -s -o "$WORK/ingest-answer.json" -w '%{http_code}' -H 'content-type: application/x-ndjson' \
+    --data-binary @"$1" http://127.0.0.1:8080/ingest)
+  [[ "$code" == 200 ]] || fail "ingest answered $code: $(cat "$WORK/ingest-answer.json")"
+}
+ready() { # service
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:${PORT[$1]}/q/health/ready" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  fail "$1 did not become ready (log $WORK/$1.log)"
+}
+
+start_analyzer() {
+  start analyzer \
+    -Dmp.messaging.incoming.arrow-tables.topic="$TOPIC" \
+    -Dmp.messaging.incoming.arrow-tables.group.id="analyzer_$ID" \
+    -Dmp.messaging.outgoing.arrow-aggregates.topic="aggregates_$ID" \
+    -Dmp.messaging.outgoing.alerts.topic="alerts_$ID" \
+    -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
+    -Danalyzer.store.schema="$SCHEMA" \
+    -Danalyzer.window.idle-timeout=5s \
+    -Danalyzer.window.allowed-lateness=60s \
+    -Dmp.messaging.incoming.arrow-tables.session.timeout.ms=6000 \
+    -Dmp.messaging.incoming.arrow-tables.heartbeat.interval.ms=1000 \
+    -Dmp.messaging.incoming.arrow-tables.auto.commit.interval.ms=250
+}
+start_analyzer
 start producer \
   -Dmp.messaging.outgoing.arrow-tables.topic="$TOPIC" \
   -Dproducer.host-metrics.enabled=false \
   -Dproducer.fleet.enabled=false
 
 for svc in sink analyzer producer; do
-  ok=0
-  for _ in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:${PORT[$svc]}/q/health/ready" >/dev/null 2>&1; then ok=1; break; fi
-    sleep 0.5
-  done
-  [[ "$ok" == 1 ]] || fail "$svc did not become ready (log $WORK/$svc.log)"
+  ready "$svc"
 done
 log "services ready (topic $TOPIC, table $TABLE, schema $SCHEMA)"
 
@@ -131,16 +149,45 @@ json.dump({"rows": len(events), "cpu_sum": sum(f32(e["cpu_used"]) for e in event
 PY
 ROWS=$(python3 -c "import json;print(json.load(open('$WORK/expected.json'))['rows'])")
 
-log "sending $ROWS events through POST /ingest"
-split -l 1000 "$WORK/events.ndjson" "$WORK/part-"
-for part in "$WORK"/part-*; do
-  code=$(curl -s -o "$WORK/ingest-answer.json" -w '%{http_code}' -H 'content-type: application/x-ndjson' \
-    --data-binary @"$part" http://127.0.0.1:8080/ingest)
-  [[ "$code" == 200 ]] || fail "ingest answered $code: $(cat "$WORK/ingest-answer.json")"
+# In three parts, with the analyzer killed (SIGKILL, no shutdown) in the middle of the stream:
+#   A: event time [0, 20 s): sent, then the stream pauses until its 24 windows are stored;
+#   B: [20 s, 35 s): sent, and the analyzer killed at once, while those windows are open and their
+#      messages unacknowledged; it restarts in the same consumer group;
+#   C: the rest. (A short session timeout lets Kafka give the dead consumer's partitions away in seconds,
+#      and commits every 250 ms make sure whatever was acknowledged before the kill is committed.)
+#      Kafka then hands the restarted analyzer what was not committed: windows must come out
+#      exactly once with the right values, neither lost nor counted twice.
+python3 - "$WORK" <<'PY'
+import json, sys
+work = sys.argv[1]
+events = [json.loads(line) for line in open(f"{work}/events.ndjson")]
+start = min(e["ts"] for e in events) // 10_000_000 * 10_000_000
+parts = {"a": [], "b": [], "c": []}
+for line, e in zip(open(f"{work}/events.ndjson"), events):
+    offset = e["ts"] - start
+    parts["a" if offset < 20_000_000 else "b" if offset < 35_000_000 else "c"].append(line)
+for name, lines in parts.items():
+    open(f"{work}/part-{name}.ndjson", "w").writelines(lines)
+PY
+log "sending $ROWS events through POST /ingest, in three parts"
+ingest "$WORK/part-a.ndjson"
+for _ in $(seq 1 60); do
+  [[ "$(pg "SELECT count(*) FROM $SCHEMA.window_aggregates" 2>/dev/null || echo 0)" == 24 ]] && break
+  sleep 0.5
 done
+[[ "$(pg "SELECT count(*) FROM $SCHEMA.window_aggregates")" == 24 ]] || fail "the first 24 windows were not stored"
+ingest "$WORK/part-b.ndjson"
+sleep 2.5 # commits run every 250 ms: anything acknowledged by now is committed; B's windows stay open (idle 5 s)
+kill -KILL "${PIDS[1]}"
+wait "${PIDS[1]}" 2>/dev/null || true
+log "analyzer killed mid-stream with $(pg "SELECT count(*) FROM $SCHEMA.window_aggregates") windows stored; restarting it"
+mv "$WORK/analyzer.log" "$WORK/analyzer-before-kill.log"
+start_analyzer
+PIDS[1]="${PIDS[-1]}"
+unset 'PIDS[-1]'
+ready analyzer
+ingest "$WORK/part-c.ndjson"
 
-ch() { curl -fsS http://127.0.0.1:8123/ --data-binary "$1"; }
-pg() { PGPASSWORD=streaming_arrow psql -h 127.0.0.1 -U streaming_arrow -d streaming_arrow -tAqc "$1"; }
 
 log "waiting for ClickHouse and PostgreSQL"
 EXPECTED_WINDOWS=$(python3 -c "import json;print(len(json.load(open('$WORK/expected.json'))['windows']))")
