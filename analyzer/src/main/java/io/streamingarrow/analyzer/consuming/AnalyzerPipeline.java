@@ -81,13 +81,17 @@ public final class AnalyzerPipeline {
         this.persistTimeout = persistTimeout;
     }
 
-    /** Loads what earlier runs made final, and the alerts they left open. */
+    /** Loads what earlier runs made final, the alerts they left open and the streaks toward new ones. */
     public synchronized void restore() {
         long size = aggregator.spec().sizeMillis();
         long slide = aggregator.spec().slideMicros() / 1000;
         restored.putAll(store.progress(topic, size, slide).await().atMost(persistTimeout));
         for (String[] open : store.openAlerts().await().atMost(persistTimeout)) {
             alerts.restoreOpen(open[0], open[1]);
+        }
+        if (alerts.streakDepth() > 0) {
+            alerts.restoreStreaks(store.latestWindows(size, alerts.streakDepth(), aggregator.measures())
+                    .await().atMost(persistTimeout));
         }
         if (!restored.isEmpty()) {
             LOG.infof("restored progress of %d partition(s) of %s", restored.size(), topic);

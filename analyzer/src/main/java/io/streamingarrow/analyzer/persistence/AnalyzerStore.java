@@ -230,6 +230,27 @@ public final class AnalyzerStore {
                 });
     }
 
+    /**
+     * Each device's latest {@code perDevice} stored windows of this size, oldest first per device (what the
+     * alert engine needs to pick up streaks after a restart).
+     */
+    public Uni<List<ClosedWindow>> latestWindows(long sizeMs, int perDevice, List<String> measures) {
+        return pool.preparedQuery("SELECT device, window_start, window_end, row_count, first_ts, last_ts, stats, revision"
+                        + " FROM (SELECT *, row_number() OVER (PARTITION BY device ORDER BY window_start DESC) AS recent"
+                        + " FROM " + schema + ".window_aggregates WHERE window_size_ms = $1) latest"
+                        + " WHERE recent <= $2 ORDER BY device, window_start")
+                .execute(Tuple.of(sizeMs, perDevice))
+                .map(rows -> {
+                    List<ClosedWindow> windows = new ArrayList<>();
+                    for (Row row : rows) {
+                        windows.add(new ClosedWindow(row.getString("device"), micros(row.getOffsetDateTime("window_start")),
+                                micros(row.getOffsetDateTime("window_end")), sizeMs, measures, stored(row, measures),
+                                row.getInteger("revision")));
+                    }
+                    return windows;
+                });
+    }
+
     /** (rule, device) of every open alert, to restore the alert engine after a restart. */
     public Uni<List<String[]>> openAlerts() {
         return pool.query("SELECT rule, device FROM " + schema + ".alerts WHERE state = 'open'").execute()

@@ -49,6 +49,28 @@ class AlertEngineTest {
         assertEquals(0, engine.openAlerts());
     }
 
+    /**
+     * After a restart a streak begun before it still counts: a device with two hot windows stored opens
+     * at the next hot one; one whose latest stored window broke its streak needs three again; an alert
+     * restored as open is neither reopened nor resolved by the windows read back.
+     */
+    @Test
+    void streaksSurviveARestartWithoutOpeningAnything() {
+        AlertEngine engine = new AlertEngine(List.of(cpuHot(3)));
+        assertEquals(2, engine.streakDepth());
+        engine.restoreOpen("cpu-hot", "open-before");
+        engine.restoreStreaks(List.of(window("hot", 7, 95), window("hot", 8, 96), window("broken", 7, 95),
+                window("broken", 8, 50), window("open-before", 7, 50), window("open-before", 8, 50)));
+        assertEquals(1, engine.openAlerts(), "restoring opens and resolves nothing");
+        List<AlertTransition> hot = engine.evaluate(window("hot", 9, 97));
+        assertEquals(1, hot.size(), "the third hot window in a row opens the alert");
+        assertEquals(AlertTransition.State.OPEN, hot.get(0).state());
+        assertTrue(engine.evaluate(window("broken", 9, 95)).isEmpty());
+        assertTrue(engine.evaluate(window("broken", 10, 95)).isEmpty(), "a broken streak starts again");
+        assertEquals(1, engine.evaluate(window("broken", 11, 95)).size());
+        assertEquals(AlertTransition.State.RESOLVED, engine.evaluate(window("open-before", 9, 50)).get(0).state());
+    }
+
     @Test
     void forWindowsNeedsThatManyConsecutiveWindows() {
         AlertEngine engine = new AlertEngine(List.of(cpuHot(3)));
