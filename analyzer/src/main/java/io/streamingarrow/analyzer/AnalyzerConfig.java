@@ -23,6 +23,8 @@ public interface AnalyzerConfig {
 
     Store store();
 
+    Output output();
+
     interface Window {
         /** Window size; tumbling unless a slide is given. */
         @WithDefault("10s")
@@ -64,6 +66,15 @@ public interface AnalyzerConfig {
 
         @WithDefault("warning")
         String severity();
+    }
+
+    interface Output {
+        /**
+         * Closed windows on {@code arrow_aggregates} are keyed by device shard, as the producer keys
+         * {@code arrow_tables} (FNV-1a of the device over this many shards): a device's windows share a partition.
+         */
+        @WithDefault("4")
+        int shards();
     }
 
     interface Store {

@@ -38,6 +38,7 @@ import io.streamingarrow.analyzer.publishing.AggregateEncoder;
 import io.streamingarrow.analyzer.windowing.WindowAggregator;
 import io.streamingarrow.analyzer.windowing.WindowSpec;
 import io.streamingarrow.analyzer.windowing.Watermarks;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
@@ -131,7 +132,8 @@ public class AnalyzerService {
         store.migrate().await().atMost(Duration.ofSeconds(30));
         allocator = new RootAllocator(256L << 20);
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
-                new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json);
+                new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
+                new DeviceShards(config.output().shards()));
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size),
                 new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic, Duration.ofSeconds(30));

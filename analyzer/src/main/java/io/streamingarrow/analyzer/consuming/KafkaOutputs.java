@@ -21,11 +21,12 @@ import io.streamingarrow.analyzer.alerting.AlertTransition;
 import io.streamingarrow.analyzer.publishing.AggregateEncoder;
 import io.streamingarrow.analyzer.windowing.ClosedWindow;
 import io.streamingarrow.shared.ipc.IpcFraming;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.contract.MessageHeaders;
 
 /**
  * Results to Kafka: closed windows as Arrow IPC to {@code arrow_aggregates} (one message per device, keyed
- * by device), alert transitions as JSON to {@code alerts}, refused messages to {@code arrow_tables_dlq}
+ * by device shard as the contract says), alert transitions as JSON to {@code alerts}, refused messages to {@code arrow_tables_dlq}
  * with the contract's {@code dlq-*} headers.
  */
 public final class KafkaOutputs implements Outputs {
@@ -38,9 +39,11 @@ public final class KafkaOutputs implements Outputs {
     private final AggregateEncoder encoder;
     private final BufferAllocator allocator;
     private final ObjectMapper json;
+    private final DeviceShards shards;
 
     public KafkaOutputs(Emitter<byte[]> aggregates, Emitter<String> alerts, Emitter<byte[]> deadLetters,
-                        AggregateEncoder encoder, BufferAllocator allocator, ObjectMapper json) {
+                        AggregateEncoder encoder, BufferAllocator allocator, ObjectMapper json, DeviceShards shards) {
+        this.shards = shards;
         this.aggregates = aggregates;
         this.alerts = alerts;
         this.deadLetters = deadLetters;
@@ -60,7 +63,9 @@ public final class KafkaOutputs implements Outputs {
             headers.add(MessageHeaders.CONTENT_TYPE, IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
             headers.add(MessageHeaders.ROWS, Integer.toString(windows.size()).getBytes(StandardCharsets.US_ASCII));
             Message<byte[]> message = Message.of(encoder.encode(allocator, windows))
-                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(device).withHeaders(headers).build())
+                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                            .withKey(shards.key(shards.shardOf(device.getBytes(StandardCharsets.UTF_8))))
+                            .withHeaders(headers).build())
                     .withNack(logNack("arrow_aggregates"));
             aggregates.send(message);
         });

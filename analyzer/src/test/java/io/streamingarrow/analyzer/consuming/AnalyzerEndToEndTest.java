@@ -19,6 +19,8 @@ import jakarta.inject.Inject;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,6 +38,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.streamingarrow.shared.batch.SeedBatchBuilder;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
@@ -143,8 +146,16 @@ class AnalyzerEndToEndTest {
         List<ConsumerRecord<byte[], byte[]>> aggregates = drain(LocalStackResources.AGGREGATES, expected.size(), true);
         long windowsOnKafka = 0;
         ArrowIpcDecoder decoder = new ArrowIpcDecoder(DecodeLimits.DEFAULT);
+        DeviceShards shards = new DeviceShards(4);
         for (ConsumerRecord<byte[], byte[]> record : aggregates) {
-            windowsOnKafka += decoder.decode(record.value(), (batch, index) -> { }).rows();
+            String key = new String(record.key(), StandardCharsets.UTF_8);
+            windowsOnKafka += decoder.decode(record.value(), (batch, index) -> {
+                VarCharVector device = (VarCharVector) batch.getVector("device");
+                for (int row = 0; row < batch.getRowCount(); row++) {
+                    assertEquals(shards.key(shards.shardOf(device.get(row))), key, "keyed by the device's shard");
+                    assertEquals(0, ((IntVector) batch.getVector("revision")).get(row), "closed on time: revision 0");
+                }
+            }).rows();
         }
         assertEquals(expected.size(), windowsOnKafka, "windows on arrow_aggregates");
         List<ConsumerRecord<byte[], byte[]>> transitions = drain(LocalStackResources.ALERTS, 1, false);

@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.producer.ProducerConfig;
 import io.streamingarrow.producer.publishing.KafkaBatchPublisher;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;

@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.batch.SeedBatchBuilder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 

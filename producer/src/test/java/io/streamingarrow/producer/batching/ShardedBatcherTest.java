@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.columns.StringColumn;
 import io.streamingarrow.shared.columns.TimestampColumn;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;

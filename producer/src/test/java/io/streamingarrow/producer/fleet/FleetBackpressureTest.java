@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamingarrow.producer.batching.DeviceShards;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.producer.batching.EncodedBatch;
 import io.streamingarrow.producer.batching.ShardedBatcher;
 import io.streamingarrow.shared.columns.StringColumn;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamingarrow.producer.batching.DeviceShards;
+import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.producer.batching.EncodedBatch;
 import io.streamingarrow.producer.batching.ShardedBatcher;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;

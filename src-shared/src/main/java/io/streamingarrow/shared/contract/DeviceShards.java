@@ -1,9 +1,10 @@
-package io.streamingarrow.producer.batching;
+package io.streamingarrow.shared.contract;
 
 /**
  * Maps a device name to a shard. The hash is FNV-1a over the UTF-8 bytes, so it is the same in every
  * JVM and every producer instance: a device always lands in the same shard, the same Kafka key and so
- * the same partition, which per-device windows downstream rely on.
+ * the same partition, which per-device windows downstream rely on. The analyzer keys
+ * {@code arrow_aggregates} the same way.
  */
 public final class DeviceShards {
 
