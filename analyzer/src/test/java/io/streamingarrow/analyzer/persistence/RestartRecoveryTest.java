@@ -76,9 +76,15 @@ class RestartRecoveryTest {
     record Message(int partition, long offset, byte[] bytes) {
     }
 
-    private static final class NoOutputs implements Outputs {
+    /** What the pipeline publishes: the latest revision of each window (device@start). */
+    private static final class PublishedWindows implements Outputs {
+        final Map<String, ClosedWindow> latest = new TreeMap<>();
+
         @Override
         public void windows(List<ClosedWindow> closed) {
+            for (ClosedWindow w : closed) {
+                latest.merge(w.device() + "@" + w.startMicros(), w, (a, b) -> b.revision() >= a.revision() ? b : a);
+            }
         }
 
         @Override
@@ -91,11 +97,13 @@ class RestartRecoveryTest {
         }
     }
 
+    private final PublishedWindows published = new PublishedWindows();
+
     private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock, boolean corrections) {
         return new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT),
                 new WindowAggregator(spec, List.of("cpu_used"), 100_000, corrections),
                 new Watermarks(300_000, Duration.ofSeconds(5).toNanos(), spec.sizeMicros()),
-                new AlertEngine(List.of()), store, new NoOutputs(), clock::get, TOPIC, Duration.ofSeconds(30));
+                new AlertEngine(List.of()), store, published, clock::get, TOPIC, Duration.ofSeconds(30));
     }
 
     @Test
@@ -206,6 +214,15 @@ class RestartRecoveryTest {
             assertEquals(w[0], stored.get(key)[0], key + " rows");
             assertEquals(w[1], stored.get(key)[1], 1e-6 * w[0], key + " cpu sum");
         });
+        // Published (Kafka in the service): every window, and the latest revision of each is what is stored.
+        assertEquals(expected.keySet(), published.latest.keySet(), "every window published");
+        published.latest.forEach((key, w) -> {
+            assertEquals(stored.get(key)[0], w.values().count(), key + " published rows (revision " + w.revision() + ")");
+            assertEquals(stored.get(key)[1], w.values().mean(0) * w.values().count(), 1e-6 * w.values().count(), key + " published cpu");
+        });
+        if (lateRows) {
+            assertTrue(published.latest.values().stream().anyMatch(w -> w.revision() > 0), "corrections were published");
+        }
     }
 
     private long revisedWindows() {
