@@ -212,6 +212,7 @@ class Bench:
             f"-Dproducer.fleet.rows-per-second={rate}",
             f"-Dproducer.fleet.max-rows={rows}",
             f"-Dmp.messaging.outgoing.arrow-tables.topic={topic}",
+            *[f"-D{p}" for p in self.args.producer_property],
             "-jar", jar, heap=self.args.heap, profile=self.recording("producer", tag)),
             os.path.join(self.logs, f"producer-{tag}.log"))
 
@@ -225,6 +226,7 @@ class Bench:
             # A topic of its own for this run's dead letters, so nothing here touches the real one.
             f"-Dmp.messaging.outgoing.arrow-tables-dlq.topic={topic}_dlq",
             *extra,
+            *[f"-D{p}" for p in self.args.sink_property],
             "-jar", jar, heap=self.args.heap, profile=self.recording("sink", tag)),
             os.path.join(self.logs, f"sink-{tag}.log"))
 
@@ -662,6 +664,10 @@ def main():
     parser.add_argument("--json-compression", default="zstd", help="Kafka compression of the JSON baseline")
     parser.add_argument("--heap", default="256m", help="-Xmx of every JVM the benchmark starts")
     parser.add_argument("--timeout", type=int, default=240, help="seconds a run may take before it fails")
+    parser.add_argument("--producer-property", action="append", default=[], metavar="KEY=VALUE",
+                        help="a configuration property for the producer, e.g. producer.batching.max-rows=10000")
+    parser.add_argument("--sink-property", action="append", default=[], metavar="KEY=VALUE",
+                        help="a configuration property for the sink, e.g. sink.insert.linger=500ms")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark's topics and tables")
     parser.add_argument("--profile", action="store_true",
                         help="record producer and sink of the full-speed run with JFR and print where their CPU goes")

@@ -95,7 +95,7 @@ done
 log "bringing the local stack up"
 "$REPO/deploy/local/stack.sh" up
 
-ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
+ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError"
 start_service() {
   local svc="$1"; shift
   local jar="$REPO/$svc/target/quarkus-app/quarkus-run.jar"

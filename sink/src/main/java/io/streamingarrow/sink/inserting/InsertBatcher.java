@@ -47,6 +47,8 @@ public final class InsertBatcher {
         final long startedAt = System.nanoTime();
         long rows;
         long bytes;
+        /** The INSERT's body, built on the first attempt and kept for the retries. */
+        byte[] body;
 
         Batch(String sql) {
             this.sql = sql;
@@ -134,31 +136,50 @@ public final class InsertBatcher {
         inFlight.incrementAndGet();
         bufferedRows.addAndGet(-batch.rows);
         bufferedBytes.addAndGet(-batch.bytes);
-        byte[] body = body(batch);
-        attempt(batch, body, 1, System.nanoTime());
+        attempt(batch, 1, System.nanoTime());
     }
 
-    private void attempt(Batch batch, byte[] body, int attempt, long startNanos) {
-        transport.insert(batch.sql, body, limits.gzip()).whenComplete((ok, failure) -> pipeline.execute(() -> {
-            if (failure == null) {
-                metrics.inserted(batch.rows, body.length, System.nanoTime() - startNanos);
-                settle(batch, null);
-                return;
+    private void attempt(Batch batch, int attempt, long startNanos) {
+        CompletionStage<Void> answer;
+        try {
+            if (batch.body == null) {
+                batch.body = body(batch);
             }
-            boolean transientFailure = ClickHouseException.isTransient(failure);
-            if (transientFailure || attempt < limits.rejectedAttempts()) {
-                long delay = limits.backoff().delayMillis(attempt);
-                metrics.retried(transientFailure);
-                LOG.warnf("INSERT of %d rows failed (attempt %d, %s), retrying in %d ms: %s", batch.rows, attempt,
-                        transientFailure ? "transient" : "refused", delay, rootMessage(failure));
-                pipeline.schedule(() -> attempt(batch, body, attempt + 1, startNanos), delay, TimeUnit.MILLISECONDS);
-                return;
+            answer = transport.insert(batch.sql, batch.body, limits.gzip());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // Nothing reached the server (no heap for the body, the request could not start): a failed
+            // attempt like any other, retried below. Thrown from here it would leave the slot taken forever.
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((ok, failure) -> pipeline.execute(() -> {
+            try {
+                answered(batch, attempt, startNanos, failure);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // A task's exception would vanish inside the executor and the batch with it.
+                LOG.error("handling the answer to an INSERT failed", e);
             }
-            LOG.errorf("INSERT of %d rows refused %d times, dead-lettering its %d messages: %s", batch.rows, attempt,
-                    batch.entries.size(), rootMessage(failure));
-            metrics.rejected(batch.rows);
-            settle(batch, failure);
         }));
+    }
+
+    private void answered(Batch batch, int attempt, long startNanos, Throwable failure) {
+        if (failure == null) {
+            metrics.inserted(batch.rows, batch.body.length, System.nanoTime() - startNanos);
+            settle(batch, null);
+            return;
+        }
+        boolean transientFailure = ClickHouseException.isTransient(failure);
+        if (transientFailure || attempt < limits.rejectedAttempts()) {
+            long delay = limits.backoff().delayMillis(attempt);
+            metrics.retried(transientFailure);
+            LOG.warnf("INSERT of %d rows failed (attempt %d, %s), retrying in %d ms: %s", batch.rows, attempt,
+                    transientFailure ? "transient" : "refused", delay, rootMessage(failure));
+            pipeline.schedule(() -> attempt(batch, attempt + 1, startNanos), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        LOG.errorf("INSERT of %d rows refused %d times, dead-lettering its %d messages: %s", batch.rows, attempt,
+                batch.entries.size(), rootMessage(failure));
+        metrics.rejected(batch.rows);
+        settle(batch, failure);
     }
 
     private void settle(Batch batch, Throwable failure) {
@@ -185,6 +206,17 @@ public final class InsertBatcher {
     }
 
     private byte[] body(Batch batch) {
+        if (!limits.gzip()) {
+            // Exactly sized: a growing stream would need up to twice the body, then copy it once more.
+            byte[] body = new byte[Math.toIntExact(batch.bytes)];
+            int at = 0;
+            for (Entry entry : batch.entries) {
+                byte[] blocks = entry.message().nativeBlocks();
+                System.arraycopy(blocks, 0, body, at, blocks.length);
+                at += blocks.length;
+            }
+            return body;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, limits.gzip() ? batch.bytes / 4 : batch.bytes));
         try {
             if (limits.gzip()) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -145,5 +146,31 @@ class InsertBatcherTest {
         calls.get(5).answer().complete(null);
         awaitSettled(1);
         assertEquals(List.of("m1:inserted"), settled);
+    }
+
+    @Test
+    void anInsertThatCannotEvenStartIsRetriedAndItsSlotFreed() throws Exception {
+        // The benchmark found this: the body could not be allocated (OutOfMemoryError) after the slot was
+        // taken, the error vanished inside the executor, and the sink waited for that INSERT forever.
+        AtomicInteger starts = new AtomicInteger();
+        InsertTransport failingFirst = (sql, body, gzipped) -> {
+            if (starts.incrementAndGet() == 1) {
+                throw new OutOfMemoryError("Java heap space (simulated)");
+            }
+            return transport.insert(sql, body, gzipped);
+        };
+        InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 1 << 20, 60_000, 1,
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 1, false), failingFirst, pipeline, InsertMetrics.NONE);
+        add(batcher, plan("a"), "m1", 1);
+        awaitCalls(1);
+        assertEquals("m1", new String(calls.get(0).body()));
+        calls.get(0).answer().complete(null);
+        awaitSettled(1);
+        assertEquals(List.of("m1:inserted"), settled);
+        await().atMost(Duration.ofSeconds(5)).until(() -> batcher.inFlight() == 0);
+        // The slot is free again: the next message goes straight out.
+        add(batcher, plan("a"), "m2", 1);
+        awaitCalls(2);
+        assertEquals(3, starts.get(), "the start that failed, its retry, m2");
     }
 }
