@@ -23,8 +23,8 @@ import io.streamingarrow.producer.fleet.SensorFleet;
  * ours), which is how a JSON pipeline is usually built at its best; Jackson's streaming generator
  * writes the document without an object per event.
  *
- * <p>Prints {@code started} when the first event is about to be generated and {@code done <rows>}
- * once Kafka acknowledged every message.
+ * <p>Prints {@code started} when the first event is about to be generated and {@code done <rows> <bytes>}
+ * once Kafka acknowledged every message, bytes being the JSON documents' size before Kafka compresses them.
  */
 public final class JsonEventProducer {
 
@@ -50,6 +50,7 @@ public final class JsonEventProducer {
         AtomicReference<Exception> failure = new AtomicReference<>();
         JsonFactory json = new JsonFactory();
         ByteArrayBuilder buffer = new ByteArrayBuilder(256);
+        long[] documentBytes = {0};
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             SensorFleet.RowSink send = (device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, elapsed) -> {
@@ -68,7 +69,9 @@ public final class JsonEventProducer {
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
-                producer.send(new ProducerRecord<>(topic, device, buffer.toByteArray()), (metadata, error) -> {
+                byte[] document = buffer.toByteArray();
+                documentBytes[0] += document.length;
+                producer.send(new ProducerRecord<>(topic, device, document), (metadata, error) -> {
                     if (error != null) {
                         failure.compareAndSet(null, error);
                     }
@@ -102,6 +105,6 @@ public final class JsonEventProducer {
         if (failure.get() != null) {
             throw failure.get();
         }
-        System.out.println("done " + fleet.generated());
+        System.out.println("done " + fleet.generated() + " " + documentBytes[0]);
     }
 }
