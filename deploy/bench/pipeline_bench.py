@@ -182,7 +182,8 @@ class Bench:
     # ---- helpers
 
     def java(self, *arguments, heap="256m", profile=None):
-        flags = ["--add-opens=java.base/java.nio=ALL-UNNAMED", f"-Xmx{heap}"]
+        # Out of heap, a service exits (as the deployed ones do) and the run fails loudly instead of stalling.
+        flags = ["--add-opens=java.base/java.nio=ALL-UNNAMED", f"-Xmx{heap}", "-XX:+ExitOnOutOfMemoryError"]
         if profile:
             flags.append(f"-XX:StartFlightRecording=filename={profile},settings=profile,dumponexit=true")
         return ["java", *flags, *arguments]
@@ -629,9 +630,10 @@ def hot_methods(recording, top=12):
         frames = (event["values"].get("stackTrace") or {}).get("frames") or []
         if not frames:
             continue
-        name = lambda f: f["method"]["type"]["name"].rsplit(".", 1)[-1] + "." + f["method"]["name"]
+        # JFR spells classes with slashes (io/streamingarrow/...).
+        name = lambda f: f["method"]["type"]["name"].replace("/", ".").rsplit(".", 1)[-1] + "." + f["method"]["name"]
         self_time[name(frames[0])] = self_time.get(name(frames[0]), 0) + 1
-        own = next((f for f in frames if f["method"]["type"]["name"].startswith("io.streamingarrow")), None)
+        own = next((f for f in frames if f["method"]["type"]["name"].replace("/", ".").startswith("io.streamingarrow")), None)
         key = name(own) if own else "(outside our code: " + name(frames[-1]) + ")"
         ours[key] = ours.get(key, 0) + 1
     total = max(1, len(events))
