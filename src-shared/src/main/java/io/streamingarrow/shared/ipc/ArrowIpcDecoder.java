@@ -20,7 +20,6 @@ import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.util.ByteArrayReadableSeekableByteChannel;
 import org.apache.arrow.vector.util.TransferPair;
-import org.apache.arrow.vector.util.ValueVectorUtility;
 
 import io.streamingarrow.shared.ipc.ArrowDecodeException.Reason;
 
@@ -82,7 +81,7 @@ public final class ArrowIpcDecoder {
             while (readStep(reader::loadNextBatch)) {
                 VectorSchemaRoot root = readStep(reader::getVectorSchemaRoot);
                 readStep(() -> {
-                    ValueVectorUtility.validateFull(root);
+                    BatchValidator.validate(root);
                     return null;
                 });
                 rows += root.getRowCount();
