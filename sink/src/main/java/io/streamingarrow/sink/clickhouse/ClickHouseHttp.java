@@ -4,9 +4,11 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -65,6 +67,11 @@ public final class ClickHouseHttp implements AutoCloseable {
     public CompletionStage<Void> insert(String insertSql, Buffer body, boolean gzipped) {
         String path = "/?query=" + URLEncoder.encode(insertSql, StandardCharsets.UTF_8);
         return send(path, body, gzipped).thenApply(b -> null);
+    }
+
+    /** One body of {@code parts} sent back to back, without copying them into one array. */
+    public static Buffer body(List<byte[]> parts) {
+        return Buffer.buffer(Unpooled.wrappedBuffer(parts.toArray(byte[][]::new)));
     }
 
     /** Completes normally when {@code /ping} answers {@code Ok.}. */

@@ -81,7 +81,7 @@ public class SinkPipeline {
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),
                 in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip()),
-                (sql, body, gzipped) -> http.insert(sql, io.vertx.core.buffer.Buffer.buffer(body), gzipped),
+                (sql, parts, gzipped) -> http.insert(sql, ClickHouseHttp.body(parts), gzipped),
                 pipeline, metrics);
         Gauge.builder("sink.buffer.rows", batcher, InsertBatcher::bufferedRows).register(registry);
         Gauge.builder("sink.buffer.bytes", batcher, InsertBatcher::bufferedBytes).baseUnit("bytes").register(registry);

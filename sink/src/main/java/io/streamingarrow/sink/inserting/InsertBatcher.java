@@ -48,7 +48,8 @@ public final class InsertBatcher {
         long rows;
         long bytes;
         /** The INSERT's body, built on the first attempt and kept for the retries. */
-        byte[] body;
+        List<byte[]> body;
+        long bodyBytes;
 
         Batch(String sql) {
             this.sql = sql;
@@ -144,6 +145,7 @@ public final class InsertBatcher {
         try {
             if (batch.body == null) {
                 batch.body = body(batch);
+                batch.bodyBytes = batch.body.stream().mapToLong(part -> part.length).sum();
             }
             answer = transport.insert(batch.sql, batch.body, limits.gzip());
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -163,7 +165,7 @@ public final class InsertBatcher {
 
     private void answered(Batch batch, int attempt, long startNanos, Throwable failure) {
         if (failure == null) {
-            metrics.inserted(batch.rows, batch.body.length, System.nanoTime() - startNanos);
+            metrics.inserted(batch.rows, batch.bodyBytes, System.nanoTime() - startNanos);
             settle(batch, null);
             return;
         }
@@ -205,35 +207,25 @@ public final class InsertBatcher {
         }
     }
 
-    private byte[] body(Batch batch) {
+    private List<byte[]> body(Batch batch) {
         if (!limits.gzip()) {
-            // Exactly sized: a growing stream would need up to twice the body, then copy it once more.
-            byte[] body = new byte[Math.toIntExact(batch.bytes)];
-            int at = 0;
+            // The messages' blocks as they are: a body copied into one array would hold every row twice
+            // while the INSERT is in flight, and as one large (for G1, humongous) array.
+            List<byte[]> parts = new ArrayList<>(batch.entries.size());
             for (Entry entry : batch.entries) {
-                byte[] blocks = entry.message().nativeBlocks();
-                System.arraycopy(blocks, 0, body, at, blocks.length);
-                at += blocks.length;
+                parts.add(entry.message().nativeBlocks());
             }
-            return body;
+            return parts;
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, limits.gzip() ? batch.bytes / 4 : batch.bytes));
-        try {
-            if (limits.gzip()) {
-                try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
-                    for (Entry entry : batch.entries) {
-                        gzip.write(entry.message().nativeBlocks());
-                    }
-                }
-            } else {
-                for (Entry entry : batch.entries) {
-                    out.write(entry.message().nativeBlocks());
-                }
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, batch.bytes / 4));
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
+            for (Entry entry : batch.entries) {
+                gzip.write(entry.message().nativeBlocks());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return List.of(out.toByteArray());
     }
 
     private static String rootMessage(Throwable failure) {

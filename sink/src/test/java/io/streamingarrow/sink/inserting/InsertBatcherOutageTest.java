@@ -66,7 +66,7 @@ class InsertBatcherOutageTest {
                 AtomicInteger rejected = new AtomicInteger();
                 InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(100, 1 << 20, 50, 2,
                         new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)), 3, true),
-                        (sql, body, gzipped) -> http.insert(sql, io.vertx.core.buffer.Buffer.buffer(body), gzipped),
+                        (sql, parts, gzipped) -> http.insert(sql, ClickHouseHttp.body(parts), gzipped),
                         pipeline, InsertMetrics.NONE);
                 Delivery delivery = new Delivery() {
                     public void inserted() {

@@ -39,8 +39,10 @@ class InsertBatcherTest {
     }
 
     private final List<Call> calls = new CopyOnWriteArrayList<>();
-    private final InsertTransport transport = (sql, body, gzipped) -> {
-        Call call = new Call(sql, body, new CompletableFuture<>());
+    private final InsertTransport transport = (sql, parts, gzipped) -> {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        parts.forEach(body::writeBytes);
+        Call call = new Call(sql, body.toByteArray(), new CompletableFuture<>());
         calls.add(call);
         return call.answer();
     };
@@ -153,11 +155,11 @@ class InsertBatcherTest {
         // The benchmark found this: the body could not be allocated (OutOfMemoryError) after the slot was
         // taken, the error vanished inside the executor, and the sink waited for that INSERT forever.
         AtomicInteger starts = new AtomicInteger();
-        InsertTransport failingFirst = (sql, body, gzipped) -> {
+        InsertTransport failingFirst = (sql, parts, gzipped) -> {
             if (starts.incrementAndGet() == 1) {
                 throw new OutOfMemoryError("Java heap space (simulated)");
             }
-            return transport.insert(sql, body, gzipped);
+            return transport.insert(sql, parts, gzipped);
         };
         InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 1 << 20, 60_000, 1,
                 new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 1, false), failingFirst, pipeline, InsertMetrics.NONE);
