@@ -235,8 +235,9 @@ class Bench:
         """With --profile, the full-speed run is recorded with JDK Flight Recorder (summarised at the end)."""
         return os.path.join(self.logs, f"{service}-{tag}.jfr") if self.args.profile and tag == "throughput" else None
 
-    def watch(self, table, rows, pids, timeout, every=0.1, on_tick=None):
-        """Samples the row count (and CPU of pids) until rows are queryable; returns the samples."""
+    def watch(self, table, rows, pids, timeout, every=0.1, on_tick=None, must_run=()):
+        """Samples the row count (and CPU of pids) until rows are queryable; returns the samples. Fails at
+        once if one of must_run exits (e.g. a service out of heap) rather than at the timeout."""
         samples = []
         deadline = time.time() + timeout
         last_log = 0
@@ -253,6 +254,10 @@ class Bench:
                 return samples
             if now > deadline:
                 raise RuntimeError(f"only {count} of {rows} rows in {table} after {timeout}s")
+            for service in must_run:
+                if service.process.poll() is not None:
+                    raise RuntimeError(f"{service.name} exited (code {service.process.returncode}) with {count} of "
+                                       f"{rows} rows in {table}; see {service.log_path}")
             if now - last_log >= 5:
                 log(f"  {count:,} / {rows:,} rows queryable")
                 last_log = now
@@ -306,7 +311,7 @@ class Bench:
             start["producer"] = cpu_seconds(producer.pid)
             pids = {"producer": producer.pid, "sink": sink.pid, "kafka": self.kafka_pid, "clickhouse": self.clickhouse_pid}
             self.peak_rss.clear()
-            samples = self.watch(table, rows, pids, self.args.timeout)
+            samples = self.watch(table, rows, pids, self.args.timeout, must_run=(sink,))
             result = self.path_cost("ours", table, rows, start, samples, [producer, sink], topic)
             self.throughput_series("ours", samples, samples[0][0])
             self.ours_table = table
@@ -366,7 +371,7 @@ class Bench:
             producer.wait_log("sensor fleet:")
             state["timed_from_ms"] = (time.time() + warmup) * 1000
             pids = {"producer": producer.pid, "sink": sink.pid}
-            self.watch(table, rows, pids, seconds + self.args.timeout, every=0.2, on_tick=on_tick)
+            self.watch(table, rows, pids, seconds + self.args.timeout, every=0.2, on_tick=on_tick, must_run=(sink,))
             on_tick(time.time())
         finally:
             for service in (producer, sink):
@@ -469,7 +474,7 @@ class Bench:
             pids = {"json-producer": producer.pid, "json-loader": loader.pid, "kafka": self.kafka_pid,
                     "clickhouse": self.clickhouse_pid}
             self.peak_rss.clear()
-            samples = self.watch(table, rows, pids, self.args.timeout)
+            samples = self.watch(table, rows, pids, self.args.timeout, must_run=(loader,))
             result = self.path_cost("json", table, rows, start, samples, [producer, loader], topic)
             done = producer.wait_line("done").split()
             result["json_document_bytes_per_row"] = int(done[2]) / int(done[1])
