@@ -9,7 +9,7 @@
 # per core (single thread) per batch size.
 #
 # Results: deploy/bench/results/jmh-<time>.json and the summary tables on stdout.
-#   deploy/bench/jmh.sh            (about 7 minutes)
+#   deploy/bench/jmh.sh            (about 11 minutes on 2 cores)
 #   deploy/bench/jmh.sh -f 1 -wi 1 -i 1 -r 1 -w 1    (extra JMH options, e.g. a quick run)
 #   deploy/bench/jmh.sh -f 1 -wi 1 -i 1 -r 1 -w 1 'io.streamingarrow.bench.NativeConversionBenchmark'
 #                                  (a benchmark pattern replaces the default io.streamingarrow.bench.*;
