@@ -2,7 +2,7 @@
 # The end-to-end benchmark (issue 7): ClickHouse's own bulk-insert ceiling, Streaming Arrow at full
 # speed and at a fixed rate (freshness), and a JSON-per-event pipeline, one after the other on the
 # local stack. Prints one table with the ratios; writes deploy/bench/results/pipeline-<time>.{txt,json,csv,svg,png}.
-#   deploy/bench/pipeline-bench.sh                 (about 5 minutes here, build included)
+#   deploy/bench/pipeline-bench.sh                 (about 2.5 minutes on 2 cores, build included)
 #   deploy/bench/pipeline-bench.sh --rows 4000000  (options: deploy/bench/pipeline_bench.py --help)
 #   deploy/bench/pipeline-bench.sh --no-build ...  (use the jars already built)
 set -euo pipefail
