@@ -76,7 +76,7 @@ public class SinkPipeline {
         plans = new PlanCache(tables, new ConversionPlanner(config.failOnExtraColumns()));
         var d = config.decode();
         encoder = new MessageEncoder(new ArrowIpcDecoder(new DecodeLimits(d.maxMessageBytes(), d.maxDecodedBytes(),
-                d.maxRows(), d.maxBatches())), plans);
+                d.maxRows(), d.maxBatches())), plans::planFor);
         var in = config.insert();
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),

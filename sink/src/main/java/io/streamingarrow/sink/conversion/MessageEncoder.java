@@ -1,6 +1,9 @@
 package io.streamingarrow.sink.conversion;
 
+import java.util.function.Function;
+
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.sink.clickhouse.NativeWriter;
@@ -14,9 +17,10 @@ import io.streamingarrow.sink.clickhouse.NativeWriter;
 public final class MessageEncoder {
 
     private final ArrowIpcDecoder decoder;
-    private final PlanCache plans;
+    private final Function<Schema, ConversionPlan> plans;
 
-    public MessageEncoder(ArrowIpcDecoder decoder, PlanCache plans) {
+    /** {@code plans} gives the plan for a message's schema: in the sink, {@code PlanCache::planFor}. */
+    public MessageEncoder(ArrowIpcDecoder decoder, Function<Schema, ConversionPlan> plans) {
         this.decoder = decoder;
         this.plans = plans;
     }
@@ -27,7 +31,7 @@ public final class MessageEncoder {
         RowOrigin[] origin = {new RowOrigin(partition, offset, 0)};
         ArrowIpcDecoder.Summary summary = decoder.decode(message, (VectorSchemaRoot batch, int index) -> {
             if (plan[0] == null) {
-                plan[0] = plans.planFor(batch.getSchema());
+                plan[0] = plans.apply(batch.getSchema());
             }
             if (batch.getRowCount() > 0) {
                 plan[0].encode(batch, origin[0], out);

@@ -36,47 +36,46 @@ final class BatchValidator {
 
     private static void validate(ValueVector vector) {
         if (vector instanceof VarCharVector strings) {
-            int count = strings.getValueCount();
-            ArrowBuf offsets = strings.getOffsetBuffer();
-            long[] bounds = new long[count + 1];
-            for (int i = 0; i <= count; i++) {
-                bounds[i] = count == 0 ? 0 : offsets.getInt((long) i * BaseVariableWidthVector.OFFSET_WIDTH);
-            }
-            checkStrings(strings, bounds, strings.getDataBuffer());
+            checkStrings(strings, strings.getOffsetBuffer(), BaseVariableWidthVector.OFFSET_WIDTH, strings.getDataBuffer());
         } else if (vector instanceof LargeVarCharVector strings) {
-            int count = strings.getValueCount();
-            ArrowBuf offsets = strings.getOffsetBuffer();
-            long[] bounds = new long[count + 1];
-            for (int i = 0; i <= count; i++) {
-                bounds[i] = count == 0 ? 0 : offsets.getLong((long) i * BaseLargeVariableWidthVector.OFFSET_WIDTH);
-            }
-            checkStrings(strings, bounds, strings.getDataBuffer());
+            checkStrings(strings, strings.getOffsetBuffer(), BaseLargeVariableWidthVector.OFFSET_WIDTH,
+                    strings.getDataBuffer());
         } else {
             ValueVectorUtility.validateFull(vector);
         }
     }
 
-    private static void checkStrings(ValueVector vector, long[] bounds, ArrowBuf data) {
-        int count = bounds.length - 1;
+    /** Offset {@code i} of a Utf8 (4-byte offsets) or LargeUtf8 (8-byte offsets) column. */
+    private static long offset(ArrowBuf offsets, int width, int i) {
+        return width == Integer.BYTES ? offsets.getInt((long) i * width) : offsets.getLong((long) i * width);
+    }
+
+    private static void checkStrings(ValueVector vector, ArrowBuf offsets, int width, ArrowBuf data) {
+        int count = vector.getValueCount();
         if (count == 0) {
-            return;
+            return; // a column without values may have no offset buffer at all
         }
-        if (bounds[0] < 0) {
-            throw invalid(vector, "its first offset is negative (" + bounds[0] + ")");
+        long first = offset(offsets, width, 0);
+        if (first < 0) {
+            throw invalid(vector, "its first offset is negative (" + first + ")");
         }
+        long previous = first;
         for (int i = 0; i < count; i++) {
-            if (bounds[i + 1] < bounds[i]) {
+            long next = offset(offsets, width, i + 1);
+            if (next < previous) {
                 throw invalid(vector, "its offsets decrease at value " + i);
             }
+            previous = next;
         }
-        if (bounds[count] > data.capacity()) {
-            throw invalid(vector, "its offsets point past its data (" + bounds[count] + " > " + data.capacity() + ")");
+        long last = previous;
+        if (last > data.capacity()) {
+            throw invalid(vector, "its offsets point past its data (" + last + " > " + data.capacity() + ")");
         }
-        if (isAscii(data, bounds[0], bounds[count])) {
+        if (isAscii(data, first, last)) {
             return;
         }
         for (int i = 0; i < count; i++) {
-            if (!vector.isNull(i) && !isUtf8(data, bounds[i], bounds[i + 1])) {
+            if (!vector.isNull(i) && !isUtf8(data, offset(offsets, width, i), offset(offsets, width, i + 1))) {
                 throw invalid(vector, "value " + i + " is not valid UTF-8");
             }
         }
