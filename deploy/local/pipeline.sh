@@ -34,6 +34,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+# The packages this needs (the stack's servers, a JDK, curl, ss): installed as root, or named.
+# shellcheck source=deploy/local/prerequisites.sh
+source "$REPO/deploy/local/prerequisites.sh"
+prerequisites pipeline
+
 SERVICES=(producer analyzer sink)
 declare -A PORT=([producer]=8080 [analyzer]=8081 [sink]=8082)
 declare -A PID=()
