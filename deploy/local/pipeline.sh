@@ -147,8 +147,8 @@ log "all services ready; live page: http://127.0.0.1:8081/ ; status every 2 s (C
 # when nothing is left, it says that the figure is unknown and why, instead of printing nan or a made-up 0.
 metric() { # port name sum|max
   local body
-  body="$(curl -fsS --max-time 2 "http://127.0.0.1:$1/q/metrics" 2>/dev/null)" \
-    || { printf 'unknown (port %s not answering)' "$1"; return; }
+  body="$(curl -fsS --max-time 5 "http://127.0.0.1:$1/q/metrics" 2>/dev/null)" \
+    || { printf 'unknown (no answer on port %s within 5 s)' "$1"; return; }
   awk -v n="$2" -v how="$3" '
     $1 == n || index($1, n "{") == 1 {
       v = $NF
@@ -167,9 +167,9 @@ is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 clickhouse_rows() {
   local exists
-  exists="$(curl -fsS --max-time 2 "http://127.0.0.1:8123/" --data-binary \
+  exists="$(curl -fsS --max-time 5 "http://127.0.0.1:8123/" --data-binary \
       "SELECT count() FROM system.tables WHERE database = 'streaming_arrow' AND name = 'sensor_readings'" 2>/dev/null)" \
-    || { printf 'unknown (ClickHouse not answering)'; return; }
+    || { printf 'unknown (no answer from ClickHouse within 5 s)'; return; }
   if [[ "$exists" != 1 ]]; then printf '0 (the sink has not created the table yet)'; return; fi
   curl -fsS --max-time 10 "http://127.0.0.1:8123/" \
       --data-binary "SELECT count() FROM streaming_arrow.sensor_readings FINAL" 2>/dev/null \
