@@ -59,19 +59,45 @@ refuse_taken_port() { # component port
   fi
 }
 
-apt_install() { # packages...
-  if ! is_root; then
-    die "missing $*: install them with: sudo apt-get install -y $*"
+# The Debian packages: deploy/local/prerequisites.sh installs what is missing (as root) or names it.
+# shellcheck source=deploy/local/prerequisites.sh
+source "$REPO/deploy/local/prerequisites.sh"
+
+# The clickhouse-server and postgresql packages start their own servers on the ports the stack uses.
+# When one of those holds our port, stop it (as root): the stack runs its own instances.
+stop_distro_server() { # component port
+  local component="$1" port="$2"
+  port_in_use "$port" && is_root || return 0
+  local stopped=0
+  case "$component" in
+    clickhouse)
+      if command -v systemctl >/dev/null && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+        say "stopping the clickhouse-server package's own service (it holds port $port)"
+        systemctl stop clickhouse-server || true
+        stopped=1
+      fi
+      local pid
+      pid="$(ss -ltnpH "sport = :$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)"
+      if [[ -n "$pid" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'config.*=/etc/clickhouse-server/'; then
+        say "stopping the clickhouse-server package's own server (pid $pid, /etc/clickhouse-server, port $port)"
+        kill -TERM "$pid" 2>/dev/null || true
+        stopped=1
+      fi ;;
+    postgres)
+      if command -v pg_lsclusters >/dev/null; then
+        local version name cluster_port status
+        while read -r version name cluster_port status _; do
+          if [[ "$cluster_port" == "$port" && "$status" == online* ]]; then
+            say "stopping the postgresql package's own cluster $version/$name (it holds port $port)"
+            pg_ctlcluster "$version" "$name" stop >/dev/null 2>&1 || true
+            stopped=1
+          fi
+        done < <(pg_lsclusters -h 2>/dev/null)
+      fi ;;
+  esac
+  if (( stopped )); then
+    wait_for "port $port to be free" 30 bash -c "! ss -ltnH 'sport = :$port' | grep -q ." || true
   fi
-  say "installing $* from Debian's packages"
-  # Another apt (e.g. unattended upgrades) may hold the lock for a while.
-  local tries=0
-  until DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$WORK/apt.log" 2>&1; do
-    tries=$((tries + 1))
-    if (( tries == 1 )); then DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$WORK/apt.log" 2>&1 || true; fi
-    if (( tries > 20 )); then tail -n 20 "$WORK/apt.log" >&2; die "apt-get install $* failed (log $WORK/apt.log)"; fi
-    sleep 5
-  done
 }
 
 # ---------------------------------------------------------------- Kafka
@@ -208,10 +234,9 @@ clickhouse_query() {
 
 clickhouse_up() {
   if alive "$CH_PID"; then say "clickhouse already running (pid $(cat "$CH_PID"))"; return; fi
+  stop_distro_server clickhouse "$CLICKHOUSE_HTTP_PORT"
   refuse_taken_port clickhouse "$CLICKHOUSE_HTTP_PORT"
   refuse_taken_port clickhouse "$CLICKHOUSE_TCP_PORT"
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server clickhouse-client
-  command -v curl >/dev/null || apt_install curl
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
   # Own config and paths: the packaged config writes to /var and listens on every interface.
   cat >"$CH_DIR/config.xml" <<EOF
@@ -328,8 +353,8 @@ postgres_ours() {
 
 postgres_up() {
   if postgres_ours; then say "postgres already running (pid $(head -1 "$PG_DATA/postmaster.pid"))"; return; fi
+  stop_distro_server postgres "$POSTGRES_PORT"
   refuse_taken_port postgres "$POSTGRES_PORT"
-  pg_bin >/dev/null || apt_install postgresql
   local bin; bin="$(pg_bin)"
   mkdir -p "$PG_DIR" "$PG_SOCKETS"
   if is_root; then
@@ -440,6 +465,8 @@ main() {
   mkdir -p "$WORK"
   case "$command" in
     up)
+      # Only when something has to start: a running stack needs nothing installed.
+      status "${components[@]}" >/dev/null 2>&1 || prerequisites stack
       for c in "${components[@]}"; do "${c}_up"; done
       say "work dir $WORK (logs: kafka/logs, clickhouse/log, postgres/postgres.log)"
       status "${components[@]}" ;;

@@ -42,7 +42,7 @@ public class DeadLetterPublisher {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MessageHeaders.DLQ_REASON, utf8(reason));
         headers.add(MessageHeaders.DLQ_SERVICE, utf8(SERVICE));
-        headers.add("dlq-error", utf8(detail == null ? reason
+        headers.add(MessageHeaders.DLQ_ERROR, utf8(detail == null ? reason
                 : detail.length() > MAX_ERROR_CHARS ? detail.substring(0, MAX_ERROR_CHARS) + "…" : detail));
         Object key = null;
         var incoming = original.getMetadata(IncomingKafkaRecordMetadata.class);

@@ -19,6 +19,8 @@ public final class MessageHeaders {
     public static final String DLQ_SOURCE_PARTITION = "dlq-source-partition";
     public static final String DLQ_SOURCE_OFFSET = "dlq-source-offset";
     public static final String DLQ_SERVICE = "dlq-service";
+    /** A human-readable detail of the reason (the sink writes it; the analyzer's reason is already prose). */
+    public static final String DLQ_ERROR = "dlq-error";
 
     private MessageHeaders() {
     }
