@@ -2,6 +2,8 @@ package io.streamingarrow.sink.conversion;
 
 import java.util.List;
 
+import io.streamingarrow.shared.rows.RejectedRows;
+
 /**
  * One Kafka message converted to Native blocks for the table, ready to be merged into an INSERT, and the
  * rows that were taken out of it because the stores cannot hold them.

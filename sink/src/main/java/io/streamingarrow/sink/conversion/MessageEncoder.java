@@ -8,9 +8,9 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
-import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.rows.BadRows;
-import io.streamingarrow.shared.rows.RowDefect;
+import io.streamingarrow.shared.rows.RejectedRows;
+import io.streamingarrow.shared.rows.RowCopies;
 import io.streamingarrow.shared.rows.RowScreen;
 import io.streamingarrow.sink.clickhouse.NativeWriter;
 
@@ -25,14 +25,8 @@ import io.streamingarrow.sink.clickhouse.NativeWriter;
  */
 public final class MessageEncoder {
 
-    /** Rows named in a dead letter's detail; the rest are counted. */
-    private static final int DETAILED_ROWS = 5;
-    /** Bound of {@link RejectedRows#messageRows()}, which becomes a Kafka header. */
-    private static final int MAX_ROWS_TEXT = 4000;
-
     private final ArrowIpcDecoder decoder;
     private final Function<Schema, ConversionPlan> plans;
-    private final ArrowIpcEncoder rejectedEncoder = ArrowIpcEncoder.seedDefault();
 
     /** {@code plans} gives the plan for a message's schema: in the sink, {@code PlanCache::planFor}. */
     public MessageEncoder(ArrowIpcDecoder decoder, Function<Schema, ConversionPlan> plans) {
@@ -60,7 +54,7 @@ public final class MessageEncoder {
                 }
             } else {
                 kept[0] += encodeGoodRows(plan[0], batch, bad, origin[0], out);
-                reject(batch, bad, origin[0], rejected);
+                rejected.addAll(RejectedRows.of(batch, bad, origin[0].firstRow()));
             }
             origin[0] = origin[0].nextBatch(rows);
         });
@@ -85,58 +79,5 @@ public final class MessageEncoder {
             plan.encode(goodRows, origin.selecting(good), out);
         }
         return good.length;
-    }
-
-    /** One {@link RejectedRows} per defect found in the batch. */
-    private void reject(VectorSchemaRoot batch, BadRows bad, RowOrigin origin, List<RejectedRows> into) {
-        for (RowDefect defect : RowDefect.values()) {
-            int count = 0;
-            for (int i = 0; i < bad.count(); i++) {
-                count += bad.defect(i) == defect ? 1 : 0;
-            }
-            if (count == 0) {
-                continue;
-            }
-            int[] rows = new int[count];
-            StringBuilder detail = new StringBuilder();
-            for (int i = 0, n = 0; i < bad.count(); i++) {
-                if (bad.defect(i) != defect) {
-                    continue;
-                }
-                rows[n++] = bad.row(i);
-                if (n <= DETAILED_ROWS) {
-                    detail.append(n == 1 ? "" : "; ").append("message row ").append(origin.rowIndex(bad.row(i)))
-                            .append(", ").append(bad.describe(i));
-                }
-            }
-            if (count > DETAILED_ROWS) {
-                detail.append("; … ").append(count).append(" rows in all");
-            }
-            byte[] ipc;
-            try (VectorSchemaRoot badRows = RowCopies.copy(batch, rows)) {
-                ipc = rejectedEncoder.encode(badRows);
-            }
-            into.add(new RejectedRows(defect, ipc, ranges(origin, rows), count, detail.toString()));
-        }
-    }
-
-    /** {@code 3,17-19}: the message row indexes of {@code rows}, cut short with "…" past {@link #MAX_ROWS_TEXT}. */
-    static String ranges(RowOrigin origin, int[] rows) {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < rows.length; i++) {
-            int end = i;
-            while (end + 1 < rows.length && rows[end + 1] == rows[end] + 1) {
-                end++;
-            }
-            if (text.length() > MAX_ROWS_TEXT) {
-                return text.append(",…").toString();
-            }
-            text.append(text.length() == 0 ? "" : ",").append(origin.rowIndex(rows[i]));
-            if (end > i) {
-                text.append('-').append(origin.rowIndex(rows[end]));
-            }
-            i = end;
-        }
-        return text.toString();
     }
 }

@@ -16,7 +16,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.streamingarrow.shared.contract.MessageHeaders;
-import io.streamingarrow.sink.conversion.RejectedRows;
+import io.streamingarrow.shared.rows.RejectedRows;
 
 /**
  * Sends what the sink cannot write to the dead-letter topic ({@code arrow_tables_dlq}) with the original
@@ -34,11 +34,6 @@ import io.streamingarrow.sink.conversion.RejectedRows;
 public class DeadLetterPublisher {
 
     public static final String SERVICE = "sink";
-    /** Header: the dead-lettered rows' indexes within the original message, ascending ranges ({@code 3,17-19}). */
-    public static final String DLQ_ROWS = "dlq-rows";
-    /** Header: how many rows the dead letter holds. */
-    public static final String DLQ_ROW_COUNT = "dlq-row-count";
-    public static final String DLQ_ERROR = "dlq-error";
     private static final int MAX_ERROR_CHARS = 4000;
 
     private final MutinyEmitter<byte[]> emitter;
@@ -61,8 +56,8 @@ public class DeadLetterPublisher {
     public CompletionStage<Void> publishRows(Message<byte[]> original, RejectedRows rows) {
         String reason = rows.defect().code();
         RecordHeaders headers = headers(original, reason, rows.detail());
-        headers.add(DLQ_ROWS, utf8(rows.messageRows()));
-        headers.add(DLQ_ROW_COUNT, utf8(Integer.toString(rows.count())));
+        headers.add(MessageHeaders.DLQ_ROWS, utf8(rows.messageRows()));
+        headers.add(MessageHeaders.DLQ_ROW_COUNT, utf8(Integer.toString(rows.count())));
         headers.add(MessageHeaders.CONTENT_TYPE, utf8("application/vnd.apache.arrow.file"));
         registry.counter("sink.dead.letters", "reason", reason).increment();
         return send(original, rows.arrowIpc(), headers);
@@ -72,7 +67,7 @@ public class DeadLetterPublisher {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MessageHeaders.DLQ_REASON, utf8(reason));
         headers.add(MessageHeaders.DLQ_SERVICE, utf8(SERVICE));
-        headers.add(DLQ_ERROR, utf8(detail == null ? reason
+        headers.add(MessageHeaders.DLQ_ERROR, utf8(detail == null ? reason
                 : detail.length() > MAX_ERROR_CHARS ? detail.substring(0, MAX_ERROR_CHARS) + "…" : detail));
         original.getMetadata(IncomingKafkaRecordMetadata.class).ifPresent(source -> {
             headers.add(MessageHeaders.DLQ_SOURCE_TOPIC, utf8(source.getTopic()));

@@ -1,4 +1,4 @@
-package io.streamingarrow.sink.conversion;
+package io.streamingarrow.shared.rows;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,17 +8,18 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * Copies chosen rows of a batch into a new batch in the same Arrow memory (the decode's arena, so the
- * decode limit covers the copies). Used only for a batch with bad rows: the good rows for the INSERT,
- * the bad ones for the dead-letter topic.
+ * Copies chosen rows of a batch into a new batch in the same Arrow memory (inside a decode's handler, the
+ * decode's arena, so the decode limit covers the copies). Meant for a batch with bad rows: the good rows
+ * for a store, the bad ones for the dead-letter topic. Per row and column: fine for the rare batch with
+ * bad rows, not for the hot path.
  */
-final class RowCopies {
+public final class RowCopies {
 
     private RowCopies() {
     }
 
     /** A new batch holding rows {@code rows} (ascending) of {@code batch}; the caller closes it. */
-    static VectorSchemaRoot copy(VectorSchemaRoot batch, int[] rows) {
+    public static VectorSchemaRoot copy(VectorSchemaRoot batch, int[] rows) {
         List<FieldVector> copies = new ArrayList<>(batch.getFieldVectors().size());
         try {
             for (FieldVector from : batch.getFieldVectors()) {
