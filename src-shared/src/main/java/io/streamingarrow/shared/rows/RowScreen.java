@@ -13,6 +13,8 @@ import org.apache.arrow.vector.ViewVarCharVector;
 import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 
+import io.streamingarrow.shared.contract.StoreLimits;
+
 /**
  * Finds the rows of a decoded batch that the stores cannot hold, and why, so that a consumer can route
  * those rows to the dead-letter topic and keep their neighbours. Shared by the sink and the analyzer so
@@ -34,10 +36,13 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
  */
 public final class RowScreen {
 
-    /** The first second ClickHouse's DateTime holds: 1970-01-01T00:00:00Z. */
-    public static final long MIN_EPOCH_SECOND = 0L;
-    /** The last second ClickHouse's DateTime (UInt32) holds: 2106-02-07T06:28:15Z. */
-    public static final long MAX_EPOCH_SECOND = 0xFFFF_FFFFL;
+    /**
+     * The first second both stores hold, 1970-01-01T00:00:00Z: {@link StoreLimits}' range (the one the
+     * producer refuses at ingest), in whole seconds so that it applies to every unit.
+     */
+    public static final long MIN_EPOCH_SECOND = Math.floorDiv(StoreLimits.MIN_TS_MICROS, 1_000_000L);
+    /** The last second both stores hold, 2106-02-07T06:28:15Z (any fraction of it included). */
+    public static final long MAX_EPOCH_SECOND = Math.floorDiv(StoreLimits.MAX_TS_MICROS, 1_000_000L);
 
     private static final long HIGH_BITS = 0x8080_8080_8080_8080L;
     private static final long LOW_BITS = 0x0101_0101_0101_0101L;
