@@ -19,8 +19,14 @@ public final class MessageHeaders {
     public static final String DLQ_SOURCE_PARTITION = "dlq-source-partition";
     public static final String DLQ_SOURCE_OFFSET = "dlq-source-offset";
     public static final String DLQ_SERVICE = "dlq-service";
-    /** A human-readable detail of the reason (the sink writes it; the analyzer's reason is already prose). */
+    /** On arrow_tables_dlq, beyond the contract: the refusal's detail for people. */
     public static final String DLQ_ERROR = "dlq-error";
+    /**
+     * On a dead letter of bad rows (an Arrow file of just those rows): their indexes within the original
+     * message, ascending ranges such as {@code 3,17-19}, and how many there are.
+     */
+    public static final String DLQ_ROWS = "dlq-rows";
+    public static final String DLQ_ROW_COUNT = "dlq-row-count";
 
     private MessageHeaders() {
     }
