@@ -6,14 +6,18 @@ import jakarta.enterprise.inject.Produces;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.streamingarrow.sink.SinkConfig;
 import io.vertx.core.Vertx;
 
 /** The one ClickHouse transport of the service, as {@code sink.clickhouse.transport} says. */
 public class ClickHouseClientProducer {
 
+    // Made at start-up: built lazily, the Java client's first use (loading its HTTP stack) could fall on
+    // the readiness probe's event-loop thread and block it (seen at start-up on a loaded machine).
     @Produces
     @ApplicationScoped
+    @Startup
     ClickHouseTransport clickHouseTransport(Vertx vertx, SinkConfig config, MeterRegistry registry) {
         // The INSERTs in flight, plus the pipeline's table lookups and readiness probes.
         int connections = config.insert().maxInFlight() + 2;
