@@ -24,7 +24,7 @@ import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.streamingarrow.shared.rows.RejectedRows;
 import io.streamingarrow.sink.SinkConfig;
 import io.streamingarrow.sink.clickhouse.ClickHouseException;
-import io.streamingarrow.sink.clickhouse.ClickHouseHttp;
+import io.streamingarrow.sink.clickhouse.ClickHouseTransport;
 import io.streamingarrow.sink.clickhouse.TableManager;
 import io.streamingarrow.sink.conversion.ConversionPlanner;
 import io.streamingarrow.sink.conversion.ConversionRefusedException;
@@ -52,7 +52,7 @@ public class SinkPipeline {
     SinkConfig config;
 
     @Inject
-    ClickHouseHttp http;
+    ClickHouseTransport clickHouse;
 
     @Inject
     DeadLetterPublisher deadLetters;
@@ -76,7 +76,7 @@ public class SinkPipeline {
         });
         metrics = new SinkMetrics(registry);
         var ch = config.clickhouse();
-        TableManager tables = new TableManager(http, ch.database(), ch.table(), ch.autoCreate(), ch.requestTimeout());
+        TableManager tables = new TableManager(clickHouse, ch.database(), ch.table(), ch.autoCreate(), ch.requestTimeout());
         plans = new PlanCache(tables, new ConversionPlanner(config.failOnExtraColumns()));
         var d = config.decode();
         encoder = new MessageEncoder(new ArrowIpcDecoder(new DecodeLimits(d.maxMessageBytes(), d.maxDecodedBytes(),
@@ -85,7 +85,7 @@ public class SinkPipeline {
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),
                 in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip()),
-                (sql, parts, gzipped) -> http.insert(sql, ClickHouseHttp.body(parts), gzipped),
+                clickHouse::insert,
                 pipeline, metrics);
         Gauge.builder("sink.buffer.rows", batcher, InsertBatcher::bufferedRows).register(registry);
         Gauge.builder("sink.buffer.bytes", batcher, InsertBatcher::bufferedBytes).baseUnit("bytes").register(registry);
