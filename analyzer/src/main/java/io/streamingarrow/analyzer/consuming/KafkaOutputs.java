@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -53,26 +54,28 @@ public final class KafkaOutputs implements Outputs {
     }
 
     @Override
-    public void windows(List<ClosedWindow> closed) {
-        Map<String, List<ClosedWindow>> byDevice = new LinkedHashMap<>();
-        for (ClosedWindow window : closed) {
-            byDevice.computeIfAbsent(window.device(), d -> new java.util.ArrayList<>()).add(window);
-        }
-        byDevice.forEach((device, windows) -> {
+    public CompletionStage<Void> windows(List<ClosedWindow> closed) {
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+        try {
+            String device = closed.get(0).device();
             RecordHeaders headers = new RecordHeaders();
             headers.add(MessageHeaders.CONTENT_TYPE, IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
-            headers.add(MessageHeaders.ROWS, Integer.toString(windows.size()).getBytes(StandardCharsets.US_ASCII));
-            Message<byte[]> message = Message.of(encoder.encode(allocator, windows))
+            headers.add(MessageHeaders.ROWS, Integer.toString(closed.size()).getBytes(StandardCharsets.US_ASCII));
+            Message<byte[]> message = Message.of(encoder.encode(allocator, closed))
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
                             .withKey(shards.key(shards.shardOf(device.getBytes(StandardCharsets.UTF_8))))
                             .withHeaders(headers).build())
-                    .withNack(logNack("arrow_aggregates"));
+                    .withAck(() -> complete(acknowledged))
+                    .withNack(error -> fail(acknowledged, "arrow_aggregates", error));
             aggregates.send(message);
-        });
+        } catch (RuntimeException e) { // the emitter's buffer is full, or the channel is down
+            fail(acknowledged, "arrow_aggregates", e);
+        }
+        return acknowledged;
     }
 
     @Override
-    public void alert(AlertTransition t) {
+    public CompletionStage<Void> alert(AlertTransition t) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("rule", t.rule());
         event.put("severity", t.severity());
@@ -82,13 +85,28 @@ public final class KafkaOutputs implements Outputs {
         event.put("window_end_us", t.windowEndMicros());
         event.put("value", t.value());
         event.put("condition", t.condition());
+        CompletableFuture<Void> acknowledged = new CompletableFuture<>();
         try {
             alerts.send(Message.of(json.writeValueAsString(event))
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(t.device()).build())
-                    .withNack(logNack("alerts")));
+                    .withAck(() -> complete(acknowledged))
+                    .withNack(error -> fail(acknowledged, "alerts", error)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        } catch (RuntimeException e) {
+            fail(acknowledged, "alerts", e);
         }
+        return acknowledged;
+    }
+
+    private static CompletionStage<Void> complete(CompletableFuture<Void> acknowledged) {
+        acknowledged.complete(null);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private static CompletionStage<Void> fail(CompletableFuture<Void> acknowledged, String topic, Throwable error) {
+        acknowledged.completeExceptionally(new IllegalStateException("could not write to " + topic + ": " + error, error));
+        return CompletableFuture.completedFuture(null);
     }
 
     @Override

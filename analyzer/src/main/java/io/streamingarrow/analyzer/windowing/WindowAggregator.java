@@ -53,6 +53,9 @@ public final class WindowAggregator {
     private final WindowSlot[] cachedSlot = new WindowSlot[SLOT_CACHE];
     private final ReusableByteArray deviceBytes = new ReusableByteArray();
     private final Map<String, TreeMap<Long, WindowAccumulator>> late = new LinkedHashMap<>();
+    private final TreeMap<Long, long[]> lateByWindow = new TreeMap<>(); // rows late per (latest) window start
+    private long lastLateStart = Long.MIN_VALUE;
+    private long[] lastLateCount;
     private int openWindows;
     private int lateWindows;
     private long closedUpTo = Long.MIN_VALUE;
@@ -85,6 +88,10 @@ public final class WindowAggregator {
     /** Devices with at least one open window. */
     public int openDevices() {
         return devices.size();
+    }
+
+    public boolean lateCorrections() {
+        return lateCorrections;
     }
 
     public WindowSpec spec() {
@@ -165,10 +172,34 @@ public final class WindowAggregator {
                     replayedRows++;
                 } else {
                     lateRows++;
+                    tallyLate(Math.floorDiv(ts, spec.slideMicros()) * spec.slideMicros());
                 }
             }
         }
         return new BatchResult(rows, lateRows, replayedRows, maxEnd, maxTs);
+    }
+
+    private void tallyLate(long start) {
+        if (start != lastLateStart || lastLateCount == null) {
+            lastLateCount = lateByWindow.computeIfAbsent(start, s -> new long[1]);
+            lastLateStart = start;
+        }
+        lastLateCount[0]++;
+    }
+
+    /**
+     * Rows found late since the last call, by the start of the latest window each belonged to (whether
+     * left out or kept for a correction); the caller owns the returned map.
+     */
+    public Map<Long, long[]> drainLateTally() {
+        if (lateByWindow.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, long[]> drained = new TreeMap<>(lateByWindow);
+        lateByWindow.clear();
+        lastLateCount = null;
+        lastLateStart = Long.MIN_VALUE;
+        return drained;
     }
 
     private WindowAccumulator openWindow(int device, long start) {
