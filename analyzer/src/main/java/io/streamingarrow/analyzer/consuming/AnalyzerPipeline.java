@@ -58,6 +58,7 @@ public final class AnalyzerPipeline {
     private static final long LATE_REPORT_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
     /** A batch whose publication is not acknowledged after this long makes the pipeline report itself blocked. */
     private static final long PUBLISH_WARN_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
 
     /** A message read but not yet acknowledged. */
     private record Pending(long maxWindowEnd, Runnable acknowledge) {
@@ -111,6 +112,7 @@ public final class AnalyzerPipeline {
     private final String topic;
     private final Map<Integer, PartitionProgress> restored = new HashMap<>();
     private final Map<Integer, Long> readThrough = new HashMap<>();
+    private final Map<Integer, Long> maxEndFed = new HashMap<>(); // per partition: latest window end its rows went into
     private final TreeSet<Integer> partitions = new TreeSet<>();
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Deque<Batch> unsettled = new ArrayDeque<>();
@@ -127,12 +129,14 @@ public final class AnalyzerPipeline {
     private long alertsResolved;
     private long deadLetters;
     private long emptyMessages;
+    private long redelivered;
     private long storeFailures;
     private long publishFailures;
     private long durableUpTo = Long.MIN_VALUE;
 
     private String failure; // why the head batch could not be stored or published; null when it can
     private long failingSinceNanos;
+    private long lastFailureLogNanos;
     private long backoffNanos;
     private long nextAttemptNanos;
     private volatile String blockedReason;
@@ -196,8 +200,18 @@ public final class AnalyzerPipeline {
     /** Handles one Kafka message now, whatever the state of the outputs (tests drive it directly). */
     public synchronized void onMessage(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
         partitions.add(partition);
-        readThrough.merge(partition, offset, Math::max);
         long now = nanoClock.getAsLong();
+        Long readBefore = readThrough.get(partition);
+        if (readBefore != null && offset <= readBefore) {
+            // Read again in this run (Kafka re-delivers from the last commit after it took the partition away
+            // and gave it back, as on a lost connection): its rows are in this run's windows already.
+            redelivered++;
+            watermarks.observe(partition, offset, Long.MIN_VALUE, now);
+            pending.addLast(new Pending(maxEndFed.getOrDefault(partition, Long.MIN_VALUE), acknowledge));
+            advance();
+            return;
+        }
+        readThrough.put(partition, offset);
         if (value == null || value.length == 0) {
             emptyMessages++;
             deadLetter(partition, offset, key, value, value == null ? "null message (tombstone)" : "empty message", acknowledge);
@@ -229,6 +243,7 @@ public final class AnalyzerPipeline {
         }
         lateRows += late[0];
         replayedRows += replayed[0];
+        maxEndFed.merge(partition, maxEnd[0], Math::max);
         watermarks.observe(partition, offset, maxTs[0], now);
         pending.addLast(new Pending(maxEnd[0], acknowledge));
         advance();
@@ -321,7 +336,7 @@ public final class AnalyzerPipeline {
             }
         }
         String why = blocked(now);
-        if (why != null && !why.equals(blockedReason)) {
+        if (why != null && blockedReason == null) {
             LOG.warnf("not taking new messages: %s", why);
         } else if (why == null && blockedReason != null) {
             LOG.infof("taking messages again (was: %s)", blockedReason);
@@ -441,9 +456,13 @@ public final class AnalyzerPipeline {
             failingSinceNanos = now;
             backoffNanos = FIRST_BACKOFF_NANOS;
             LOG.errorf(error, "%s; retrying with backoff, new messages wait", reason);
+            lastFailureLogNanos = now;
         } else {
             backoffNanos = Math.min(backoffNanos * 2, maxBackoff.toNanos());
-            LOG.warnf("still failing after %d s: %s", Duration.ofNanos(now - failingSinceNanos).toSeconds(), reason);
+            if (!reason.equals(failure) || now - lastFailureLogNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+                LOG.warnf("still failing after %d s: %s", Duration.ofNanos(now - failingSinceNanos).toSeconds(), reason);
+                lastFailureLogNanos = now;
+            }
         }
         failure = reason;
         nextAttemptNanos = now + backoffNanos;
@@ -516,6 +535,10 @@ public final class AnalyzerPipeline {
 
     public synchronized long emptyMessages() {
         return emptyMessages;
+    }
+
+    public synchronized long redeliveredMessages() {
+        return redelivered;
     }
 
     public synchronized long storeFailures() {

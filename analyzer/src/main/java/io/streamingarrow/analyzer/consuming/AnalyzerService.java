@@ -175,6 +175,8 @@ public class AnalyzerService {
                 .description("Messages read whose windows are not all final yet (not committed)").register(meters);
         FunctionCounter.builder("analyzer.messages.empty", p, AnalyzerPipeline::emptyMessages)
                 .description("Null (tombstone) or empty messages, dead-lettered").register(meters);
+        FunctionCounter.builder("analyzer.messages.redelivered", p, AnalyzerPipeline::redeliveredMessages)
+                .description("Messages Kafka delivered again in this run (after a rebalance), skipped").register(meters);
         FunctionCounter.builder("analyzer.store.failures", p, AnalyzerPipeline::storeFailures)
                 .description("Attempts to store closed windows in PostgreSQL that failed (each is retried)").register(meters);
         FunctionCounter.builder("analyzer.publish.failures", p, AnalyzerPipeline::publishFailures)
