@@ -51,6 +51,15 @@ public interface AnalyzerConfig {
         @WithDefault("5s")
         Duration endOffsetsMaxAge();
 
+        /**
+         * A row whose time is further than this ahead of the analyzer's wall clock is refused (dead-lettered
+         * as a bad row), so that no single row moves a partition's event time, and with it what is final,
+         * past what is plausible. One minute tolerates device clocks that are somewhat off; a row that is
+         * within it can make at most about that much of its partition's later rows late.
+         */
+        @WithDefault("1m")
+        Duration maxFutureSkew();
+
         /** How long one end-offset question may take. */
         @WithDefault("3s")
         Duration endOffsetsTimeout();

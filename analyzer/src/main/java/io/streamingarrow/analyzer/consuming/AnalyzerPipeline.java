@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -119,6 +120,11 @@ public final class AnalyzerPipeline {
     private final Duration persistTimeout;
     private final Duration maxBackoff;
     private final LateRowReport lateReport;
+    private final LongSupplier wallMicros;
+    private final long maxFutureSkewMicros;
+    private final RefusedRowLetters refusedLetters = new RefusedRowLetters();
+    private final Map<String, long[]> refusedSinceReport = new TreeMap<>(); // reason -> rows
+    private long lastRefusedReportNanos = Long.MIN_VALUE;
     private Parked parked;
 
     private long lateRows;
@@ -129,6 +135,7 @@ public final class AnalyzerPipeline {
     private long alertsResolved;
     private long deadLetters;
     private long emptyMessages;
+    private long refusedRows;
     private long redelivered;
     private long storeFailures;
     private long publishFailures;
@@ -150,6 +157,19 @@ public final class AnalyzerPipeline {
     public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
                             AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout,
                             Duration maxBackoff) {
+        this(decoder, aggregator, watermarks, alerts, store, outputs, nanoClock, topic, persistTimeout, maxBackoff,
+                () -> System.currentTimeMillis() * 1000, Duration.ofMinutes(1));
+    }
+
+    /**
+     * {@code wallMicros}: the wall clock; a row whose time is more than {@code maxFutureSkew} ahead of it is
+     * refused (dead-lettered), so that no single row moves the watermark past what is plausible.
+     */
+    public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
+                            AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout,
+                            Duration maxBackoff, LongSupplier wallMicros, Duration maxFutureSkew) {
+        this.wallMicros = wallMicros;
+        this.maxFutureSkewMicros = maxFutureSkew.toNanos() / 1000;
         this.decoder = decoder;
         this.aggregator = aggregator;
         this.watermarks = watermarks;
@@ -167,6 +187,14 @@ public final class AnalyzerPipeline {
     public synchronized void restore() {
         long size = aggregator.spec().sizeMillis();
         long slide = aggregator.spec().slideMicros() / 1000;
+        // Progress an earlier version let a single far-future row push (year 10000, say) would make every
+        // later row late: it goes back to the latest plausible window stored.
+        long plausible = wallMicros.getAsLong() + maxFutureSkewMicros + aggregator.spec().sizeMicros();
+        int repaired = store.repairImplausibleProgress(topic, size, slide, plausible).await().atMost(persistTimeout);
+        if (repaired > 0) {
+            LOG.warnf("%d partition(s) of %s had progress beyond %s (a far-future row of an earlier version): set back"
+                    + " to the latest plausible window stored", repaired, topic, instant(plausible));
+        }
         restored.putAll(store.progress(topic, size, slide).await().atMost(persistTimeout));
         for (String[] open : store.openAlerts().await().atMost(persistTimeout)) {
             alerts.restoreOpen(open[0], open[1]);
@@ -214,7 +242,7 @@ public final class AnalyzerPipeline {
         readThrough.put(partition, offset);
         if (value == null || value.length == 0) {
             emptyMessages++;
-            deadLetter(partition, offset, key, value, value == null ? "null message (tombstone)" : "empty message", acknowledge);
+            deadLetter(partition, offset, key, value, value == null ? "null (tombstone) message" : "empty message (0 bytes)", acknowledge);
             watermarks.observe(partition, offset, Long.MIN_VALUE, now);
             advance();
             return;
@@ -227,9 +255,16 @@ public final class AnalyzerPipeline {
         long[] maxTs = {Long.MIN_VALUE};
         long[] late = {0};
         long[] replayed = {0};
+        long[] rowsBefore = {0};
+        long latestPlausible = wallMicros.getAsLong() + maxFutureSkewMicros;
+        List<RefusedRowLetters.Letter> letters = new ArrayList<>(0);
         try {
             decoder.decode(value, (batch, index) -> {
-                WindowAggregator.BatchResult result = aggregator.add(batch, replayedUpTo, finalUpTo);
+                WindowAggregator.BatchResult result = aggregator.add(batch, replayedUpTo, finalUpTo, latestPlausible);
+                if (result.refusedRows() > 0) {
+                    letters.addAll(refusedLetters.letters(batch, aggregator, result.refusedRows(), rowsBefore[0]));
+                }
+                rowsBefore[0] += batch.getRowCount();
                 maxEnd[0] = Math.max(maxEnd[0], result.maxWindowEnd());
                 maxTs[0] = Math.max(maxTs[0], result.maxEventTs());
                 late[0] += result.lateRows();
@@ -245,8 +280,36 @@ public final class AnalyzerPipeline {
         replayedRows += replayed[0];
         maxEndFed.merge(partition, maxEnd[0], Math::max);
         watermarks.observe(partition, offset, maxTs[0], now);
-        pending.addLast(new Pending(maxEnd[0], acknowledge));
+        Runnable windowsDone = acknowledge;
+        if (!letters.isEmpty()) {
+            // Committed only when its windows are through and every one of its dead letters is on the DLQ.
+            Runnable[] parts = shares(acknowledge, letters.size() + 1);
+            windowsDone = parts[0];
+            for (int i = 0; i < letters.size(); i++) {
+                RefusedRowLetters.Letter letter = letters.get(i);
+                refusedRows += letter.count();
+                refusedSinceReport.computeIfAbsent(letter.why().code(), r -> new long[1])[0] += letter.count();
+                outputs.deadLetterRows(key, letter.value() != null ? letter.value() : value, letter.why().code(),
+                        letter.rows(), letter.count(), topic, partition, offset, parts[i + 1]);
+            }
+        }
+        pending.addLast(new Pending(maxEnd[0], windowsDone));
         advance();
+    }
+
+    /** {@code n} runnables; {@code whole} runs once all of them have run (on whichever thread runs the last). */
+    private static Runnable[] shares(Runnable whole, int n) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(n);
+        Runnable[] parts = new Runnable[n];
+        for (int i = 0; i < n; i++) {
+            java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+            parts[i] = () -> {
+                if (ran.compareAndSet(false, true) && left.decrementAndGet() == 0) {
+                    whole.run();
+                }
+            };
+        }
+        return parts;
     }
 
     private void deadLetter(int partition, long offset, byte[] key, byte[] value, String reason, Runnable acknowledge) {
@@ -294,9 +357,18 @@ public final class AnalyzerPipeline {
             onMessage(taken.partition(), taken.offset(), taken.key(), taken.value(), taken.acknowledge());
             taken.taken().complete(null);
         }
-        String report = lateReport.take(nanoClock.getAsLong(), aggregator.lateCorrections());
+        long now = nanoClock.getAsLong();
+        String report = lateReport.take(now, aggregator.lateCorrections());
         if (report != null) {
             LOG.warn(report);
+        }
+        if (!refusedSinceReport.isEmpty()
+                && (lastRefusedReportNanos == Long.MIN_VALUE || now - lastRefusedReportNanos >= LATE_REPORT_INTERVAL_NANOS)) {
+            StringBuilder line = new StringBuilder("rows refused and dead-lettered (the rest of their messages windowed):");
+            refusedSinceReport.forEach((reason, rows) -> line.append(' ').append(reason).append('=').append(rows[0]));
+            LOG.warn(line);
+            refusedSinceReport.clear();
+            lastRefusedReportNanos = now;
         }
     }
 
@@ -535,6 +607,10 @@ public final class AnalyzerPipeline {
 
     public synchronized long emptyMessages() {
         return emptyMessages;
+    }
+
+    public synchronized long refusedRows() {
+        return refusedRows;
     }
 
     public synchronized long redeliveredMessages() {

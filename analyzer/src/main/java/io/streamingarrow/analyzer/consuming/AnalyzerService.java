@@ -150,7 +150,8 @@ public class AnalyzerService {
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size, endOffsets,
                         window.endOffsetsMaxAge().toNanos()),
                 new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic,
-                config.store().timeout(), config.store().retryMaxBackoff());
+                config.store().timeout(), config.store().retryMaxBackoff(), () -> System.currentTimeMillis() * 1000,
+                window.maxFutureSkew());
         created.restore();
         registerMetrics(created);
         return created;
@@ -173,6 +174,9 @@ public class AnalyzerService {
         FunctionCounter.builder("analyzer.dead.letters", p, AnalyzerPipeline::deadLetters).register(meters);
         Gauge.builder("analyzer.messages.pending", p, AnalyzerPipeline::pendingMessages)
                 .description("Messages read whose windows are not all final yet (not committed)").register(meters);
+        FunctionCounter.builder("analyzer.rows.refused", p, AnalyzerPipeline::refusedRows)
+                .description("Rows dead-lettered one by one (time outside the stores' range or too far ahead, device"
+                        + " name PostgreSQL cannot store); the rest of their messages is windowed").register(meters);
         FunctionCounter.builder("analyzer.messages.empty", p, AnalyzerPipeline::emptyMessages)
                 .description("Null (tombstone) or empty messages, dead-lettered").register(meters);
         FunctionCounter.builder("analyzer.messages.redelivered", p, AnalyzerPipeline::redeliveredMessages)

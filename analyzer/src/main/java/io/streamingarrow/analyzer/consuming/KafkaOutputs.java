@@ -34,6 +34,10 @@ public final class KafkaOutputs implements Outputs {
 
     private static final Logger LOG = Logger.getLogger(KafkaOutputs.class);
 
+    /** The dead-letter headers for rows refused one by one, as the sink writes them. */
+    static final String DLQ_ROWS = "dlq-rows";
+    static final String DLQ_ROW_COUNT = "dlq-row-count";
+
     private final Emitter<byte[]> aggregates;
     private final Emitter<String> alerts;
     private final Emitter<byte[]> deadLetters;
@@ -112,13 +116,32 @@ public final class KafkaOutputs implements Outputs {
     @Override
     public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset,
                            Runnable acknowledge) {
+        send(key, value, origin(reason, topic, partition, offset), acknowledge);
+    }
+
+    @Override
+    public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic, int partition,
+                               long offset, Runnable acknowledge) {
+        RecordHeaders headers = origin(reason, topic, partition, offset);
+        headers.add(DLQ_ROWS, rows.getBytes(StandardCharsets.US_ASCII));
+        headers.add(DLQ_ROW_COUNT, Integer.toString(count).getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.CONTENT_TYPE, IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
+        send(key, value, headers, acknowledge);
+    }
+
+    private static RecordHeaders origin(String reason, String topic, int partition, long offset) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MessageHeaders.DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
         headers.add(MessageHeaders.DLQ_SOURCE_TOPIC, topic.getBytes(StandardCharsets.UTF_8));
         headers.add(MessageHeaders.DLQ_SOURCE_PARTITION, Integer.toString(partition).getBytes(StandardCharsets.US_ASCII));
         headers.add(MessageHeaders.DLQ_SOURCE_OFFSET, Long.toString(offset).getBytes(StandardCharsets.US_ASCII));
         headers.add(MessageHeaders.DLQ_SERVICE, "analyzer".getBytes(StandardCharsets.US_ASCII));
-        Message<byte[]> message = Message.of(value)
+        return headers;
+    }
+
+    private void send(byte[] key, byte[] value, RecordHeaders headers, Runnable acknowledge) {
+        // A null value stays null: a tombstone is dead-lettered as a tombstone.
+        Message<byte[]> message = Message.<byte[]>of(value)
                 .addMetadata(OutgoingKafkaRecordMetadata.<byte[]>builder().withKey(key).withHeaders(headers).build())
                 .withAck(() -> {
                     acknowledge.run(); // the original is committed only once its copy is in the DLQ

@@ -34,4 +34,10 @@ final class LiveOutputs implements Outputs {
     public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable ack) {
         kafka.deadLetter(key, value, reason, topic, partition, offset, ack);
     }
+
+    @Override
+    public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic, int partition,
+                               long offset, Runnable ack) {
+        kafka.deadLetterRows(key, value, reason, rows, count, topic, partition, offset, ack);
+    }
 }

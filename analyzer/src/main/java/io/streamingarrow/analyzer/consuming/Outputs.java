@@ -25,4 +25,12 @@ public interface Outputs {
      * (a tombstone stays a tombstone).
      */
     void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable acknowledge);
+
+    /**
+     * Rows of a message refused one by one: {@code value} is an Arrow file of just those rows (or the whole
+     * message if they could not be copied out), {@code rows} their indexes within the message as ranges
+     * ({@code dlq-rows}), {@code count} how many ({@code dlq-row-count}).
+     */
+    void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic, int partition,
+                        long offset, Runnable acknowledge);
 }

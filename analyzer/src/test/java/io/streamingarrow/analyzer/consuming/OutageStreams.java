@@ -85,16 +85,21 @@ final class OutageStreams {
         try (SeedBatchBuilder batch = new SeedBatchBuilder(allocator, ts.length)) {
             for (int i = 0; i < ts.length; i++) {
                 batch.append(device, ts[i], cpu[i], 100 - cpu[i], 50f, 50f, i);
-                double[] w = expected.computeIfAbsent(device + "@" + Math.floorDiv(ts[i], SIZE) * SIZE,
-                        k -> new double[] {0, Double.MAX_VALUE, -Double.MAX_VALUE, 0});
-                w[0]++;
-                w[1] = Math.min(w[1], cpu[i]);
-                w[2] = Math.max(w[2], cpu[i]);
-                w[3] += cpu[i];
-                rows++;
+                expect(device, ts[i], cpu[i]);
             }
             return batch.encodeAndReset(encoder);
         }
+    }
+
+    /** One row the windows must hold. */
+    synchronized void expect(String device, long ts, float cpu) {
+        double[] w = expected.computeIfAbsent(device + "@" + Math.floorDiv(ts, SIZE) * SIZE,
+                k -> new double[] {0, Double.MAX_VALUE, -Double.MAX_VALUE, 0});
+        w[0]++;
+        w[1] = Math.min(w[1], cpu);
+        w[2] = Math.max(w[2], cpu);
+        w[3] += cpu;
+        rows++;
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap) {

@@ -100,6 +100,12 @@ class RestartRecoveryTest {
         public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable ack) {
             ack.run();
         }
+
+        @Override
+        public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic,
+                                   int partition, long offset, Runnable ack) {
+            ack.run();
+        }
     }
 
     private final PublishedWindows published = new PublishedWindows();
