@@ -102,6 +102,10 @@ public class KafkaTool {
                     bytes = HexFormat.of().parseHex(value.get("hex").asText());
                 } else {
                     bytes = arrowFile(allocator, value.get("rows"));
+                    if (value.has("truncate")) {
+                        // A message cut short, as a broken writer or a bad disk would leave it.
+                        bytes = java.util.Arrays.copyOf(bytes, (int) (bytes.length * value.get("truncate").asDouble()));
+                    }
                 }
                 byte[] key = message.path("key").isTextual() ? message.get("key").asText().getBytes(StandardCharsets.UTF_8) : null;
                 Integer partition = message.has("partition") ? message.get("partition").asInt() : null;
@@ -127,7 +131,10 @@ public class KafkaTool {
             root.allocateNew();
             int i = 0;
             for (JsonNode row : rows) {
-                ((VarCharVector) root.getVector("device")).setSafe(i, row.get("device").asText().getBytes(StandardCharsets.UTF_8));
+                // device_hex: raw bytes, e.g. invalid UTF-8 that a String cannot carry.
+                byte[] device = row.has("device_hex") ? HexFormat.of().parseHex(row.get("device_hex").asText())
+                        : row.get("device").asText().getBytes(StandardCharsets.UTF_8);
+                ((VarCharVector) root.getVector("device")).setSafe(i, device);
                 ((TimeStampMicroVector) root.getVector("ts")).setSafe(i, row.get("ts").asLong());
                 for (String measure : List.of("cpu_used", "cpu_free", "memory_used", "memory_free")) {
                     Float4Vector v = (Float4Vector) root.getVector(measure);
@@ -219,6 +226,9 @@ public class KafkaTool {
                             row.put(name, t.get(i));
                         } else if (v instanceof org.apache.arrow.vector.TimeStampVector t) {
                             row.put(name, t.get(i)); // another unit: raw value, the suite compares micros only
+                        } else if (v instanceof VarCharVector s) {
+                            row.put(name, new String(s.get(i), StandardCharsets.UTF_8));
+                            row.put(name + "_hex", HexFormat.of().formatHex(s.get(i)));
                         } else if (value instanceof Number number) {
                             row.put(name, number.doubleValue());
                         } else {

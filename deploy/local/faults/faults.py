@@ -152,7 +152,7 @@ def expect(out):
     print(rows, len(windows))
 
 
-def check(out):
+def check(out, windows=True):
     """Prints one line per finding; the last line is the summary. Exit 1 on any problem."""
     expected = json.load(open(f"{out}/expected.json"))
     problems = []
@@ -172,10 +172,16 @@ def check(out):
     ch_sum = sum(float(r[2]) for r in ch)
     if abs(ch_sum - expected["cpu_sum"]) > 1e-6 * max(1.0, abs(expected["cpu_sum"])):
         problems.append(f"ClickHouse: sum(cpu_used) {ch_sum}, expected {expected['cpu_sum']}")
+    if not windows:
+        for p in problems[:25]:
+            print("PROBLEM " + p)
+        print(f"ClickHouse FINAL {ch_rows} of {expected['rows']} rows")
+        return 1 if problems else 0
     # PostgreSQL: [device, window_start_us, row_count, mean, min, max]
     stored = {}
     duplicates = 0
-    for d, s, n, mean, lo, hi in json.load(open(f"{out}/windows.json")) or []:
+    text = open(f"{out}/windows.json").read().strip()
+    for d, s, n, mean, lo, hi in (json.loads(text) if text else None) or []:
         key = f"{d}@{s}"
         if key in stored:
             duplicates += 1
@@ -209,6 +215,225 @@ def check(out):
     return 1 if problems else 0
 
 
+def post(url, body, timeout=180):
+    req = urllib.request.Request(url, data=body, headers={"content-type": "application/x-ndjson"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            code, answer = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        code, answer = e.code, e.read()
+    try:
+        return code, json.loads(answer)
+    except Exception:
+        return code, {"raw": answer[:300].decode(errors="replace")}
+
+
+def good_event(device, ts, i, rng):
+    cpu = round(rng.uniform(10, 70), 3)
+    mem = round(rng.uniform(30, 60), 3)
+    return {"device": device, "ts": ts, "cpu_used": cpu, "cpu_free": round(100 - cpu, 3),
+            "memory_used": mem, "memory_free": round(100 - mem, 3), "run_elapsed_ms": i}
+
+
+def ingest_batches(url, out, batches, size):
+    """`batches` requests of `size` events, each of which must be answered 200 with every event accepted."""
+    rng = random.Random(11)
+    ok = True
+    with open(f"{out}/events.ndjson", "w") as f:
+        for b in range(batches):
+            now = int(time.time() * 1_000_000)
+            events = [good_event(f"dev-{i % 10:02d}", now + i, b * size + i, rng) for i in range(size)]
+            code, doc = post(url, "".join(json.dumps(e) + "\n" for e in events).encode())
+            print(f"request {b + 1}: {code} {json.dumps(doc)[:200]}", file=sys.stderr)
+            if code == 200 and doc.get("accepted") == size:
+                for e in events:
+                    f.write(json.dumps(e) + "\n")
+            else:
+                ok = False
+    return 0 if ok else 1
+
+
+YEAR_9999_US = 253402300799000000
+
+
+def ingest_hostile(url, out, max_body):
+    """Hostile values line by line (each must be refused with a reason, its neighbours kept), then
+    malformed requests (each must be refused as a whole with a reason). Prints PROBLEM lines."""
+    rng = random.Random(13)
+    problems, notes = [], []
+    now = int(time.time() * 1_000_000) - 20_000_000
+    good = [good_event(f"dev-h{i % 5}", now + i * 100_000, i, rng) for i in range(20)]
+    hostile = [  # (what, raw NDJSON line)
+        ("ts -1", json.dumps({"device": "dev-h0", "ts": -1, "cpu_used": 1.0})),
+        ("ts 9999-12-31T23:59:59Z", json.dumps({"device": "dev-h0", "ts": "9999-12-31T23:59:59Z", "cpu_used": 1.0})),
+        ("ts year 9999 in microseconds", json.dumps({"device": "dev-h0", "ts": YEAR_9999_US, "cpu_used": 1.0})),
+        ("ts 1969-12-31T23:59:59Z", json.dumps({"device": "dev-h0", "ts": "1969-12-31T23:59:59Z", "cpu_used": 1.0})),
+        ("device with U+0000", json.dumps({"device": "nul\u0000dev", "ts": now, "cpu_used": 1.0})),
+    ]
+    lines = [json.dumps(e).encode() for e in good[:10]]
+    lines += [line.encode() for _, line in hostile]
+    lines.append(b'{"device": "bad-\xff\xfe-utf8", "ts": %d, "cpu_used": 1.0}' % now)  # invalid UTF-8
+    lines += [json.dumps(e).encode() for e in good[10:]]
+    whats = [w for w, _ in hostile] + ["device with invalid UTF-8"]
+    bad_lines = {11 + k: w for k, w in enumerate(whats)}
+    code, doc = post(url, b"\n".join(lines) + b"\n")
+    rejected = {r.get("line"): r.get("reason") for r in doc.get("rejected", [])} if isinstance(doc, dict) else {}
+    if code != 200 or doc.get("accepted") != 20:
+        problems.append(f"/ingest with 20 good and {len(bad_lines)} hostile lines answered {code}, accepted "
+                        f"{doc.get('accepted')} (expected 200 and 20): {json.dumps(doc)[:300]}")
+    for line, what in bad_lines.items():
+        if not rejected.get(line):
+            problems.append(f"/ingest line {line} ({what}) was not rejected with a reason")
+    for line in rejected:
+        if line not in bad_lines:
+            problems.append(f"/ingest rejected good line {line}: {rejected[line]}")
+    if not problems:
+        notes.append(f"/ingest: 20 accepted, {len(bad_lines)} hostile lines rejected with reasons"
+                     f" (e.g. line 12: {rejected.get(12)!r})")
+    with open(f"{out}/events.ndjson", "w") as f:
+        for e in good:
+            f.write(json.dumps(e) + "\n")
+    # Malformed requests: refused as a whole, with a reason.
+    big = b"".join(json.dumps(good_event("dev-big", now, 0, rng)).encode() + b"\n" for _ in range(max_body // 80 + 100))
+    malformed = [
+        ("empty body", b"", 400),
+        ("not JSON", b"not json at all", 400),
+        ("a truncated array", b'[{"device": "x", "cpu_used": 1', 400),
+        ("device not a string", b'{"device": 5}', 400),
+        ("no device", b'{"cpu_used": 1.5}', 400),
+        ("ts not a time", b'{"device": "x", "ts": "yesterday"}', 400),
+        ("a measure not a number", b'{"device": "x", "cpu_used": "hot"}', 400),
+        (f"a body of {len(big)} bytes over the {max_body}-byte limit", big, 413),
+    ]
+    held = 0
+    for what, body, expected_code in malformed:
+        code, doc = post(url, body)
+        reason = (doc.get("error") or "; ".join(str(r.get("reason")) for r in doc.get("rejected", []))) if isinstance(doc, dict) else ""
+        if code != expected_code or not reason:
+            problems.append(f"/ingest with {what} answered {code} (expected {expected_code} with a reason): {json.dumps(doc)[:200]}")
+        else:
+            held += 1
+    notes.append(f"{held} of {len(malformed)} malformed requests refused with 400/413 and a reason")
+    for n in notes:
+        print(n)
+    for p in problems:
+        print("PROBLEM " + p)
+    return 1 if problems else 0
+
+
+def write_spec(out, messages, events, dlq):
+    json.dump(messages, open(f"{out}/spec.json", "w"))
+    with open(f"{out}/events.ndjson", "w") as f:
+        for e in events:
+            f.write(json.dumps(e) + "\n")
+    json.dump(dlq, open(f"{out}/dlq-expected.json", "w"))
+
+
+def kafka_hostile_spec(out):
+    rng = random.Random(17)
+    now = int(time.time() * 1_000_000) - 25_000_000
+    n = [0]
+
+    def good(k, start):
+        rows = []
+        for i in range(k):
+            rows.append(good_event(f"dev-k{n[0] % 5}", start + n[0] * 50_000, n[0], rng))
+            n[0] += 1
+        return rows
+    m0 = good(60, now)
+    m0[20] = dict(m0[20], ts=-1)
+    m0[40] = dict(m0[40], ts=YEAR_9999_US)
+    m1 = good(12, now)
+    m1[3] = dict(m1[3], device="nul\u0000dev")
+    m1[7] = {k: v for k, v in m1[7].items() if k != "device"}
+    m1[7]["device_hex"] = (b"bad-\xff\xfe").hex()
+    garbage = bytes(rng.randrange(256) for _ in range(256))
+    m3 = good(10, now)
+    m4 = good(40, now)
+    messages = [
+        {"partition": 0, "key": "k0", "value": {"rows": m0}},
+        {"partition": 0, "key": "k0", "value": {"rows": m1}},
+        {"partition": 0, "key": "k0", "value": {"hex": garbage.hex()}},
+        {"partition": 0, "key": "k0", "value": {"rows": m3, "truncate": 0.6}},
+        {"partition": 0, "key": "k0", "value": {"rows": m4}},
+    ]
+    events = [r for r in m0 if r not in (m0[20], m0[40])] + [r for i, r in enumerate(m1) if i not in (3, 7)] + m4
+
+    def key(r):
+        return {"device_hex": r["device_hex"] if "device_hex" in r else r["device"].encode().hex(), "ts": r["ts"]}
+    dlq = []
+    for service in ("sink", "analyzer"):
+        dlq.append({"service": service, "offset": 0, "kind": "rows", "rows": [key(m0[20]), key(m0[40])],
+                    "reasons": ["timestamp"], "what": "2 rows with ts -1 and in year 9999"})
+        dlq.append({"service": service, "offset": 1, "kind": "rows", "rows": [key(m1[3]), key(m1[7])],
+                    "reasons": ["nul|u\\+0000", "utf"], "what": "a device with U+0000 and one with invalid UTF-8"})
+        dlq.append({"service": service, "offset": 2, "kind": "bytes", "what": "256 random bytes"})
+        dlq.append({"service": service, "offset": 3, "kind": "bytes", "what": "a message cut at 60 %"})
+    write_spec(out, messages, events, dlq)
+
+
+def null_message_spec(out):
+    rng = random.Random(19)
+    now = int(time.time() * 1_000_000) - 25_000_000
+    first = [good_event(f"dev-n{i % 4}", now + i * 100_000, i, rng) for i in range(20)]
+    second = [good_event(f"dev-n{i % 4}", now + i * 100_000, i, rng) for i in range(20, 40)]
+    messages = [{"partition": 0, "key": "k0", "value": {"rows": first}},
+                {"partition": 0, "key": "tombstone", "value": None},
+                {"partition": 0, "key": "k0", "value": {"rows": second}}]
+    dlq = [{"service": s, "offset": 1, "kind": "null", "what": "the null message"} for s in ("sink", "analyzer")]
+    write_spec(out, messages, first + second, dlq)
+
+
+def dlq_check(out):
+    """The dead-letter topic against dlq-expected.json: every expected record there (rows, bytes or null,
+    each with a reason and its source), nothing else. Prints PROBLEM lines; exit 1 when something is off."""
+    import re
+    expected = json.load(open(f"{out}/dlq-expected.json"))
+    records = [json.loads(line) for line in open(f"{out}/dlq.jsonl")]
+    source = {(r["partition"], r["offset"]): r for r in (json.loads(l) for l in open(f"{out}/topic.jsonl"))}
+    problems, notes, used = [], [], set()
+    for exp in expected:
+        mine = [(i, r) for i, r in enumerate(records)
+                if r["headers"].get("dlq-service") == exp["service"]
+                and r["headers"].get("dlq-source-offset") == str(exp["offset"])
+                and r["headers"].get("dlq-source-partition", "0") == "0"]
+        what = f"{exp['service']}: {exp['what']} (offset {exp['offset']})"
+        if not mine:
+            problems.append(f"{what}: not dead-lettered")
+            continue
+        for i, r in mine:
+            used.add(i)
+            if not r["headers"].get("dlq-reason"):
+                problems.append(f"{what}: a dead letter without dlq-reason")
+        reasons = sorted({r["headers"].get("dlq-reason", "") for _, r in mine})
+        if exp["kind"] == "null":
+            if any(r["value"] is not None for _, r in mine):
+                problems.append(f"{what}: dead-lettered with a value ({[r.get('value_bytes') for _, r in mine]} bytes), expected null")
+        elif exp["kind"] == "bytes":
+            original = source.get((0, exp["offset"]), {}).get("value")
+            if len(mine) != 1 or mine[0][1]["value"] != original:
+                problems.append(f"{what}: {len(mine)} dead letter(s), expected one with the original bytes")
+        else:
+            got = sorted((row.get("device_hex"), row.get("ts")) for _, r in mine for row in (r.get("rows") or []))
+            want = sorted((row["device_hex"], row["ts"]) for row in exp["rows"])
+            if got != want:
+                problems.append(f"{what}: the dead letters hold rows {got[:6]}, expected exactly {want}")
+            text = " ".join(reasons + [r["headers"].get("dlq-error", "") for _, r in mine]).lower()
+            for pattern in exp.get("reasons", []):
+                if not re.search(pattern, text):
+                    problems.append(f"{what}: no reason matching {pattern!r} in {reasons}")
+        notes.append(f"{exp['service']}@{exp['offset']} {'/'.join(reasons)}")
+    for i, r in enumerate(records):
+        if i not in used:
+            problems.append(f"unexpected dead letter from {r['headers'].get('dlq-service')} of offset "
+                            f"{r['headers'].get('dlq-source-offset')}: {r['headers'].get('dlq-reason')}")
+    print(f"dead letters: {len(records)} record(s), as expected: " + ", ".join(notes) if not problems else
+          f"dead letters: {len(records)} record(s)")
+    for p in problems:
+        print("PROBLEM " + p)
+    return 1 if problems else 0
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "drive":
@@ -223,7 +448,21 @@ def main(argv):
     elif cmd == "expect":
         expect(argv[2])
     elif cmd == "check":
-        return check(argv[2])
+        try:
+            return check(argv[2], "--no-windows" not in argv)
+        except Exception as e:  # a store that answered nothing usable
+            print(f"PROBLEM the stores could not be read for the check: {e!r}")
+            return 1
+    elif cmd == "ingest-batches":
+        return ingest_batches(argv[2], argv[3], int(argv[4]), int(argv[5]))
+    elif cmd == "ingest-hostile":
+        return ingest_hostile(argv[2], argv[3], int(argv[4]))
+    elif cmd == "kafka-hostile-spec":
+        kafka_hostile_spec(argv[2])
+    elif cmd == "null-message-spec":
+        null_message_spec(argv[2])
+    elif cmd == "dlq-check":
+        return dlq_check(argv[2])
     else:
         print(f"unknown command {cmd}", file=sys.stderr)
         return 2
