@@ -25,7 +25,7 @@ POSTGRES_PORT="${STREAMING_ARROW_POSTGRES_PORT:-5432}"
 DATABASE=streaming_arrow
 PG_USER=streaming_arrow
 PG_PASSWORD=streaming_arrow
-# topic:partitions, as in the contract (shared/CONTRACT.md)
+# topic:partitions, as in the contract (docs/contract.md; ContractDocumentTest compares them)
 TOPICS=(arrow_tables:4 arrow_aggregates:4 alerts:4 arrow_tables_dlq:1)
 
 ALL_COMPONENTS=(kafka clickhouse postgres)

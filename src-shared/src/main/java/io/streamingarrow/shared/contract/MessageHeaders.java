@@ -1,7 +1,7 @@
 package io.streamingarrow.shared.contract;
 
 /**
- * The Kafka header names of the services' contract (shared/CONTRACT.md), spelled once. Consumers never
+ * The Kafka header names of the services' contract (docs/contract.md), spelled once. Consumers never
  * require any of them: foreign producers send none.
  */
 public final class MessageHeaders {
