@@ -40,6 +40,11 @@ SETTLE_SECONDS="${FAULTS_SETTLE_SECONDS:-90}"
 
 ALL_SCENARIOS=(kafka-outage clickhouse-outage postgres-outage producer-kill ingest-hostile kafka-hostile
   null-message scale-out)
+# /ingest answers 200 once Kafka has acknowledged the events. The driver is a patient client: it waits up
+# to a minute for that (the producer's default is 10 s, after which it answers 503 "may still be stored"),
+# so that an outage of 15 s ends in 200s rather than in answers no client could resend without
+# duplicating. An environment variable, so that a producer without the setting starts all the same.
+export PRODUCER_INGEST_ACK_TIMEOUT="${PRODUCER_INGEST_ACK_TIMEOUT:-60s}"
 ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
 SERVICE_MARK="-Dstreaming-arrow.faults-run=$RUN_ID" # on every JVM this run starts: cleanup kills only those
 
@@ -54,7 +59,8 @@ fstack() { # deploy/local/stack.sh on this suite's own instance
   STREAMING_ARROW_HOME="$FAULTS_HOME" STREAMING_ARROW_CACHE="$CACHE" \
   STREAMING_ARROW_KAFKA_PORT="$KAFKA_PORT" STREAMING_ARROW_KAFKA_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT" \
   STREAMING_ARROW_CLICKHOUSE_HTTP_PORT="$CH_HTTP_PORT" STREAMING_ARROW_CLICKHOUSE_TCP_PORT="$CH_TCP_PORT" \
-  STREAMING_ARROW_POSTGRES_PORT="$PG_PORT" "$REPO/deploy/local/stack.sh" "$@"
+  STREAMING_ARROW_POSTGRES_PORT="$PG_PORT" STREAMING_ARROW_START_TIMEOUT="${STREAMING_ARROW_START_TIMEOUT:-180}" \
+  "$REPO/deploy/local/stack.sh" "$@"
 }
 
 ch() { curl -fsS --max-time 20 "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary "$1"; }
@@ -208,7 +214,7 @@ check_dlq_empty() {
   fi
 }
 
-check_recovery() { # since_epoch service...
+check_recovery() { # fault_epoch cleared_epoch limit service...
   local out
   out=$(py recovery "$SDIR" "$@" 2>&1) && note "readiness: ${out%%$'\n'*}" || {
     while IFS= read -r line; do
@@ -219,10 +225,18 @@ check_recovery() { # since_epoch service...
 
 # ---------------------------------------------------------------- the outages
 # Producer, sink and analyzer (on their defaults) take a steady stream of known events through
-# POST /ingest; FAULT_AT s into it the server dies, and comes back OUTAGE_SECONDS later.
+# POST /ingest; a third of the way in, the server dies, and it comes back OUTAGE_SECONDS later.
 OUTAGE_ROWS="${FAULTS_OUTAGE_ROWS:-6000}"
 OUTAGE_RATE="${FAULTS_OUTAGE_RATE:-300}"
-FAULT_AT="${FAULTS_FAULT_AT:-8}"
+# The fault comes once this many events were accepted (about 7 s into the stream at 300 rows/s): counted
+# in events rather than seconds, so that a slow machine still fails the server mid-stream.
+FAULT_AFTER_ROWS="${FAULTS_FAULT_AFTER_ROWS:-2000}"
+
+accepted() { cat "$SDIR/events.ndjson" 2>/dev/null | wc -l; }
+
+wait_accepted() { # rows driver_pid: until the driver has had that many events accepted (or has ended)
+  while (( $(accepted) < $1 )) && kill -0 "$2" 2>/dev/null; do sleep 0.2; done
+}
 
 outage_scenario() { # server: kafka|clickhouse|postgres
   local server="$1"
@@ -231,17 +245,17 @@ outage_scenario() { # server: kafka|clickhouse|postgres
   start_service producer producer
   wait_ready sink analyzer producer || return 1
   start_watch producer sink analyzer
-  log "  streaming $OUTAGE_ROWS events at $OUTAGE_RATE rows/s over 20 devices; $server fails ${FAULT_AT}s in for ${OUTAGE_SECONDS}s"
+  log "  streaming $OUTAGE_ROWS events at $OUTAGE_RATE rows/s over 20 devices; $server fails after $FAULT_AFTER_ROWS for ${OUTAGE_SECONDS}s"
   py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$OUTAGE_ROWS" --rate "$OUTAGE_RATE" --devices 20 &
   local driver=$!
-  sleep "$FAULT_AT"
+  wait_accepted "$FAULT_AFTER_ROWS" "$driver"
   case "$server" in
     kafka) kill -KILL "$(cat "$FAULTS_HOME/kafka/kafka.pid")" ;;
     clickhouse) kill -KILL "$(cat "$FAULTS_HOME/clickhouse/clickhouse.pid")" ;;
     postgres) fstack down postgres >>"$SDIR/stack.log" 2>&1 ;;
   esac
   local down_at; down_at=$(date +%s)
-  log "  $server $( [[ $server == postgres ]] && echo stopped || echo killed) with $(wc -l <"$SDIR/events.ndjson") events accepted"
+  log "  $server $( [[ $server == postgres ]] && echo stopped || echo killed) with $(accepted) events accepted"
   sleep "$OUTAGE_SECONDS"
   fstack up "$server" >>"$SDIR/stack.log" 2>&1 &
   local restarting=$! back_at
@@ -256,7 +270,7 @@ outage_scenario() { # server: kafka|clickhouse|postgres
   # Readiness is judged now, long after the return: each service must be ready, and must have become so
   # within RECOVERY_LIMIT of the server's return.
   stop_watch
-  check_recovery "$back_at" "$RECOVERY_LIMIT" producer sink analyzer
+  check_recovery "$down_at" "$back_at" "$RECOVERY_LIMIT" producer sink analyzer
 }
 
 svc_url() { echo "http://127.0.0.1:${SVC_PORT[$1]}"; }
@@ -331,13 +345,14 @@ scenario_kafka-hostile() {
   start_service analyzer analyzer -Danalyzer.window.idle-timeout=5s
   wait_ready sink analyzer || return 1
   start_watch sink analyzer
+  local sent_at; sent_at=$(date +%s)
   py kafka-hostile-spec "$SDIR"
   kafka_tool send "$BOOTSTRAP" "$TOPIC" "$SDIR/spec.json" || problem "could not write the messages"
   check_stores
   check_final_up_to
   check_dlq
   stop_watch
-  check_recovery "$(date +%s)" 0 sink analyzer
+  check_recovery "$sent_at" "$sent_at" 0 sink analyzer
 }
 
 # check_dlq: waits for the dead letters $SDIR/dlq-expected.json announces, then compares them exactly.
@@ -363,12 +378,13 @@ scenario_null-message() {
   start_service analyzer analyzer -Danalyzer.window.idle-timeout=5s
   wait_ready sink analyzer || return 1
   start_watch sink analyzer
+  local sent_at; sent_at=$(date +%s)
   py null-message-spec "$SDIR"
   kafka_tool send "$BOOTSTRAP" "$TOPIC" "$SDIR/spec.json" || problem "could not write the messages"
   check_stores
   check_dlq
   stop_watch
-  check_recovery "$(date +%s)" 0 sink analyzer
+  check_recovery "$sent_at" "$sent_at" 0 sink analyzer
 }
 
 # ---------------------------------------------------------------- scale-out and rebalances
@@ -389,22 +405,22 @@ scenario_scale-out() {
   log "  streaming $SCALE_ROWS events at $OUTAGE_RATE rows/s over 20 devices"
   py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$SCALE_ROWS" --rate "$OUTAGE_RATE" --devices 20 &
   local driver=$!
-  sleep 6
+  wait_accepted $(( SCALE_ROWS / 4 )) "$driver"
   start_service sink3 sink "${group_opts[@]}"
   start_service analyzer3 analyzer "${group_opts[@]}"
   wait_ready sink3 analyzer3
-  log "  sink3 and analyzer3 joined with $(wc -l <"$SDIR/events.ndjson") events accepted"
-  sleep 4
+  log "  sink3 and analyzer3 joined with $(accepted) events accepted"
+  wait_accepted $(( SCALE_ROWS / 2 )) "$driver"
   kill_service sink1 KILL
   kill_service analyzer1 KILL
   local killed_at; killed_at=$(date +%s)
-  log "  sink1 and analyzer1 killed with $(wc -l <"$SDIR/events.ndjson") events accepted"
+  log "  sink1 and analyzer1 killed with $(accepted) events accepted"
   start_watch producer sink2 sink3 analyzer2 analyzer3
   wait "$driver" || problem "the ingest driver failed"
   check_stores
   check_dlq_empty
   stop_watch
-  check_recovery "$killed_at" "$RECOVERY_LIMIT" producer sink2 sink3 analyzer2 analyzer3
+  check_recovery "$killed_at" "$killed_at" "$RECOVERY_LIMIT" producer sink2 sink3 analyzer2 analyzer3
 }
 
 # ---------------------------------------------------------------- main
@@ -467,7 +483,7 @@ main() {
       RESULTS+=("FAIL $s (${took}s): ${PROBLEMS[0]}$( (( ${#PROBLEMS[@]} > 1 )) && echo " (+$(( ${#PROBLEMS[@]} - 1 )) more)")")
     else
       PASSED=$((PASSED + 1))
-      RESULTS+=("PASS $s (${took}s): $(IFS='; '; echo "${NOTES[*]}")")
+      RESULTS+=("PASS $s (${took}s): $(printf '%s; ' "${NOTES[@]}" | sed 's/; $//')")
     fi
     log "${RESULTS[-1]}"
     # Leave nothing behind in the stores.
