@@ -37,6 +37,8 @@ RECOVERY_LIMIT="${FAULTS_RECOVERY_LIMIT:-60}"
 # How long the stores may take to hold everything once the input has ended (the analyzer closes the last
 # windows after its 15 s idle timeout).
 SETTLE_SECONDS="${FAULTS_SETTLE_SECONDS:-90}"
+# How long a service may take to start (a JVM start on a busy machine).
+START_LIMIT="${FAULTS_START_LIMIT:-240}"
 
 ALL_SCENARIOS=(kafka-outage clickhouse-outage postgres-outage producer-kill ingest-hostile kafka-hostile
   null-message scale-out)
@@ -101,6 +103,7 @@ start_service() {
   java $ARROW_OPENS -Xmx256m -XX:+ExitOnOutOfMemoryError $SERVICE_MARK "${props[@]}" "$@" \
     -jar "$REPO/$kind/target/quarkus-app/quarkus-run.jar" >"$SDIR/$name.log" 2>&1 &
   SVC_PID[$name]=$!
+  disown "${SVC_PID[$name]}" # killed on purpose: no job notices from bash
   echo "${SVC_PID[$name]}" >>"$WORK/pids"
 }
 
@@ -109,10 +112,10 @@ ready_url() { echo "http://127.0.0.1:${SVC_PORT[$1]}/q/health/ready"; }
 wait_ready() { # name...
   local name
   for name in "$@"; do
-    local deadline=$(( $(date +%s) + 120 ))
+    local deadline=$(( $(date +%s) + START_LIMIT ))
     until curl -fsS --max-time 2 "$(ready_url "$name")" >/dev/null 2>&1; do
       kill -0 "${SVC_PID[$name]}" 2>/dev/null || { problem "$name exited at start (log $SDIR/$name.log)"; return 1; }
-      (( $(date +%s) < deadline )) || { problem "$name was not ready 120 s after its start"; return 1; }
+      (( $(date +%s) < deadline )) || { problem "$name was not ready $START_LIMIT s after its start"; return 1; }
       sleep 0.5
     done
   done
@@ -124,7 +127,6 @@ kill_service() { # name [signal]
   kill "-$signal" "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
   unset "SVC_PID[$name]"
 }
 
