@@ -405,14 +405,22 @@ scenario_scale-out() {
   start_service producer producer
   wait_ready sink1 sink2 analyzer1 analyzer2 producer || return 1
   log "  streaming $SCALE_ROWS events at $OUTAGE_RATE rows/s over 20 devices"
-  py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$SCALE_ROWS" --rate "$OUTAGE_RATE" --devices 20 &
+  # The stream holds at 3/8 until the new members' JVMs are up (their consumers subscribe right after),
+  # so that their join rebalances the groups while events flow, however slowly the JVMs start.
+  py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$SCALE_ROWS" --rate "$OUTAGE_RATE" --devices 20 \
+    --hold-at $(( SCALE_ROWS * 3 / 8 )) --hold-file "$SDIR/go" &
   local driver=$!
   wait_accepted $(( SCALE_ROWS / 4 )) "$driver"
   start_service sink3 sink "${group_opts[@]}"
   start_service analyzer3 analyzer "${group_opts[@]}"
+  until grep -qs 'started in' "$SDIR/sink3.log" && grep -qs 'started in' "$SDIR/analyzer3.log"; do
+    kill -0 "${SVC_PID[sink3]}" 2>/dev/null && kill -0 "${SVC_PID[analyzer3]}" 2>/dev/null || break
+    sleep 0.2
+  done
+  touch "$SDIR/go"
+  log "  sink3 and analyzer3 started with $(accepted) events accepted; the stream goes on"
   wait_ready sink3 analyzer3
-  log "  sink3 and analyzer3 joined with $(accepted) events accepted"
-  wait_accepted $(( SCALE_ROWS / 2 )) "$driver"
+  wait_accepted $(( SCALE_ROWS * 5 / 8 )) "$driver"
   kill_service sink1 KILL
   kill_service analyzer1 KILL
   local killed_at; killed_at=$(date +%s)

@@ -31,7 +31,9 @@ def f32(x):
     return struct.unpack("f", struct.pack("f", x))[0]
 
 
-def drive(url, out, rows, rate, devices, chunk=100, seed=7):
+def drive(url, out, rows, rate, devices, chunk=100, seed=7, hold_at=None, hold_file=None):
+    """hold_at/hold_file: once hold_at events are accepted, wait for hold_file to exist before going on
+    (the pacing clock waits too), so that a slow machine still has the stream running around an event."""
     random.seed(seed)
     names = [f"dev-{i:02d}" for i in range(devices)]
     interval = chunk / rate
@@ -40,6 +42,13 @@ def drive(url, out, rows, rate, devices, chunk=100, seed=7):
     started = time.time()
     with open(f"{out}/events.ndjson", "w") as events_file, open(f"{out}/drive.log", "w") as log:
         while sent < rows:
+            if hold_at is not None and sent >= hold_at:
+                held = time.time()
+                while not os.path.exists(hold_file):
+                    time.sleep(0.1)
+                started += time.time() - held
+                log.write(f"held at {sent} events for {time.time() - held:.1f}s\n")
+                hold_at = None
             size = min(chunk, rows - sent)
             # Paced by the wall clock: after an outage the backlog is not sent in a burst faster than the
             # rate, it simply catches up one request at a time.
@@ -468,7 +477,8 @@ def main(argv):
         url, out = argv[2], argv[3]
         opts = dict(zip(argv[4::2], argv[5::2]))
         drive(url, out, int(opts["--rows"]), float(opts["--rate"]), int(opts["--devices"]),
-              int(opts.get("--chunk", 100)), int(opts.get("--seed", 7)))
+              int(opts.get("--chunk", 100)), int(opts.get("--seed", 7)),
+              int(opts["--hold-at"]) if "--hold-at" in opts else None, opts.get("--hold-file"))
     elif cmd == "watch":
         watch(argv[2], [t.split("=", 1) for t in argv[3:]])
     elif cmd == "recovery":
