@@ -477,7 +477,13 @@ main() {
   local started; started=$(date +%s)
   log "run $RUN_ID: own stack under $FAULTS_HOME (Kafka $KAFKA_PORT, ClickHouse $CH_HTTP_PORT, PostgreSQL $PG_PORT), logs in $WORK"
   javac -d "$WORK/tool" -cp "$REPO/producer/target/quarkus-app/lib/main/*" "$HELPERS/KafkaTool.java"
-  fstack up >"$WORK/stack.log" 2>&1 || fstack up >>"$WORK/stack.log" 2>&1 || { tail -20 "$WORK/stack.log" >&2; exit 1; }
+  if ! fstack status >/dev/null 2>&1; then
+    # Not (all) running: start from empty data directories, so that a restarted broker has only this
+    # run's logs to load. Only the suite's own instance, which nothing else uses.
+    fstack down >"$WORK/stack.log" 2>&1 || true
+    rm -rf "$FAULTS_HOME/kafka" "$FAULTS_HOME/clickhouse" "$FAULTS_HOME/postgres"
+  fi
+  fstack up >>"$WORK/stack.log" 2>&1 || fstack up >>"$WORK/stack.log" 2>&1 || { tail -20 "$WORK/stack.log" >&2; exit 1; }
   local t0
   for s in "${scenarios[@]}"; do
     t0=$(date +%s)
@@ -499,6 +505,7 @@ main() {
     # Leave nothing behind in the stores.
     ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null 2>&1 || true
     pg "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true
+    kafka_tool delete "$BOOTSTRAP" "$TOPIC" "$DLQ" "aggregates_$SID" "alerts_$SID" >/dev/null 2>&1 || true
   done
   echo
   log "summary ($(( $(date +%s) - started ))s):"

@@ -54,6 +54,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   send BOOTSTRAP TOPIC SPEC.json   messages: [{"partition":0,"key":"k"|null,"value":null|{"hex":..}|{"rows":[..]}}]
  *                                    rows are the seed schema's columns; ts in epoch microseconds (any long)
  *   create BOOTSTRAP PARTITIONS TOPIC...  topics, before anyone reads them
+ *   delete BOOTSTRAP TOPIC...                 a scenario's topics, afterwards (a broker restart loads every log)
  *   dump BOOTSTRAP TOPIC OUT.jsonl   every record from the start to the current end: partition, offset, key,
  *                                    value (null, hex, and the decoded rows when it is Arrow IPC), headers
  */
@@ -62,14 +63,19 @@ public class KafkaTool {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 4) {
-            System.err.println("usage: KafkaTool send|dump BOOTSTRAP TOPIC FILE | create BOOTSTRAP PARTITIONS TOPIC...");
+        if (args.length < 3) {
+            System.err.println("usage: KafkaTool send|dump BOOTSTRAP TOPIC FILE | create BOOTSTRAP PARTITIONS TOPIC... | delete BOOTSTRAP TOPIC...");
             System.exit(2);
         }
         switch (args[0]) {
             case "send" -> send(args[1], args[2], Path.of(args[3]));
             case "dump" -> dump(args[1], args[2], Path.of(args[3]));
             case "create" -> create(args[1], Integer.parseInt(args[2]), List.of(args).subList(3, args.length));
+            case "delete" -> {
+                try (Admin admin = Admin.create(Map.of("bootstrap.servers", args[1]))) {
+                    admin.deleteTopics(List.of(args).subList(2, args.length)).all().get();
+                }
+            }
             default -> {
                 System.err.println("unknown command " + args[0]);
                 System.exit(2);
