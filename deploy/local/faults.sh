@@ -10,7 +10,7 @@
 #
 # It kills Kafka, ClickHouse and PostgreSQL, so it never uses the stack other runs share: it brings up
 # its own instance of deploy/local/stack.sh under $STREAMING_ARROW_HOME/faults on other ports (Kafka
-# 29092/29093, ClickHouse 18123/19000, PostgreSQL 15432) and runs its services on 18080-18089. Everything
+# 29092/29093, ClickHouse 18123/19000, PostgreSQL 15432) and runs its services on free ports from 18090 up. Everything
 # it started is stopped at the end, failure or not. Each scenario has its own topic, table, schema and
 # consumer groups. Logs: $STREAMING_ARROW_HOME/faults/runs/<run>/<scenario>/.
 set -euo pipefail
@@ -28,7 +28,8 @@ KAFKA_CONTROLLER_PORT="${FAULTS_KAFKA_CONTROLLER_PORT:-29093}"
 CH_HTTP_PORT="${FAULTS_CLICKHOUSE_HTTP_PORT:-18123}"
 CH_TCP_PORT="${FAULTS_CLICKHOUSE_TCP_PORT:-19000}"
 PG_PORT="${FAULTS_POSTGRES_PORT:-15432}"
-HTTP_BASE="${FAULTS_HTTP_BASE:-18080}"
+# Services from here up, each on the next free port (deploy/bench's pipeline benchmark takes 18080/18082).
+HTTP_BASE="${FAULTS_HTTP_BASE:-18090}"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 # The issue's measurements: one fault some seconds into the stream, the server back 15 s later.
 OUTAGE_SECONDS="${FAULTS_OUTAGE_SECONDS:-15}"
@@ -80,7 +81,8 @@ start_service() {
   local name="$1" kind="$2"; shift 2
   local port="${SVC_PORT[$name]:-}"
   if [[ -z "$port" ]]; then
-    port=$(( HTTP_BASE + ${#SVC_PORT[@]} ))
+    port=$HTTP_BASE
+    while [[ " ${SVC_PORT[*]} " == *" $port "* ]] || ss -ltnH "sport = :$port" | grep -q .; do port=$((port + 1)); done
     SVC_PORT[$name]=$port
   fi
   local -a props=("-Dquarkus.http.port=$port" "-Dkafka.bootstrap.servers=$BOOTSTRAP")
@@ -140,8 +142,9 @@ stop_services() {
 start_watch() { # readiness of the named services, logged on every change
   local targets=() name
   for name in "$@"; do targets+=("$name=$(ready_url "$name")"); done
-  py watch "$SDIR" "${targets[@]}" &
+  python3 "$HELPERS/faults.py" watch "$SDIR" "${targets[@]}" &
   WATCH_PID=$!
+  echo "$WATCH_PID" >>"$WORK/helper-pids"
 }
 stop_watch() {
   touch "$SDIR/watch.stop"
@@ -248,8 +251,9 @@ outage_scenario() { # server: kafka|clickhouse|postgres
   wait_ready sink analyzer producer || return 1
   start_watch producer sink analyzer
   log "  streaming $OUTAGE_ROWS events at $OUTAGE_RATE rows/s over 20 devices; $server fails after $FAULT_AFTER_ROWS for ${OUTAGE_SECONDS}s"
-  py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$OUTAGE_ROWS" --rate "$OUTAGE_RATE" --devices 20 &
+  python3 "$HELPERS/faults.py" drive "$(svc_url producer)/ingest" "$SDIR" --rows "$OUTAGE_ROWS" --rate "$OUTAGE_RATE" --devices 20 &
   local driver=$!
+  echo "$driver" >>"$WORK/helper-pids"
   wait_accepted "$FAULT_AFTER_ROWS" "$driver"
   case "$server" in
     kafka) kill -KILL "$(cat "$FAULTS_HOME/kafka/kafka.pid")" ;;
@@ -407,9 +411,10 @@ scenario_scale-out() {
   log "  streaming $SCALE_ROWS events at $OUTAGE_RATE rows/s over 20 devices"
   # The stream holds at 3/8 until the new members' JVMs are up (their consumers subscribe right after),
   # so that their join rebalances the groups while events flow, however slowly the JVMs start.
-  py drive "$(svc_url producer)/ingest" "$SDIR" --rows "$SCALE_ROWS" --rate "$OUTAGE_RATE" --devices 20 \
+  python3 "$HELPERS/faults.py" drive "$(svc_url producer)/ingest" "$SDIR" --rows "$SCALE_ROWS" --rate "$OUTAGE_RATE" --devices 20 \
     --hold-at $(( SCALE_ROWS * 3 / 8 )) --hold-file "$SDIR/go" &
   local driver=$!
+  echo "$driver" >>"$WORK/helper-pids"
   wait_accepted $(( SCALE_ROWS / 4 )) "$driver"
   start_service sink3 sink "${group_opts[@]}"
   start_service analyzer3 analyzer "${group_opts[@]}"
@@ -447,6 +452,11 @@ cleanup() {
   fi
   local job
   for job in $(jobs -p); do kill "$job" 2>/dev/null || true; done
+  if [[ -f "$WORK/helper-pids" ]]; then # the drivers and watchers (python), by their own pids
+    while read -r pid; do
+      if grep -qa -- "$HELPERS/faults.py" "/proc/$pid/cmdline" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+    done <"$WORK/helper-pids"
+  fi
   if [[ "${FAULTS_KEEP_STACK:-0}" == 1 ]]; then
     log "FAULTS_KEEP_STACK=1: the suite's own stack stays up (deploy/local/stack.sh with STREAMING_ARROW_HOME=$FAULTS_HOME)"
   else
@@ -466,10 +476,6 @@ main() {
   done
   for svc in producer analyzer sink; do
     [[ -f "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ]] || { echo "$svc is not packaged: run ./mvnw package first" >&2; exit 1; }
-  done
-  local port
-  for port in $(seq "$HTTP_BASE" $(( HTTP_BASE + 9 ))); do
-    if ss -ltnH "sport = :$port" | grep -q .; then echo "port $port (fault suite services) is taken" >&2; exit 1; fi
   done
   mkdir -p "$WORK/tool"
   trap cleanup EXIT

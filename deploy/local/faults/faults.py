@@ -65,7 +65,10 @@ def drive(url, out, rows, rate, devices, chunk=100, seed=7, hold_at=None, hold_f
                                "cpu_free": round(100 - cpu, 3), "memory_used": mem,
                                "memory_free": round(100 - mem, 3), "run_elapsed_ms": sent + i})
             pending = events
+            last_progress = time.time()
             while pending:
+                if time.time() - last_progress > 300:
+                    raise SystemExit(f"the producer took none of the last request's events for 300 s: giving up")
                 body = "".join(json.dumps(e) + "\n" for e in pending).encode()
                 req = urllib.request.Request(url, data=body, headers={"content-type": "application/x-ndjson"})
                 t0 = time.time()
@@ -83,6 +86,8 @@ def drive(url, out, rows, rate, devices, chunk=100, seed=7, hold_at=None, hold_f
                     doc = json.loads(answer)
                 except Exception:
                     doc = {}
+                if code in (200, 503):
+                    last_progress = time.time()
                 if code == 200:
                     rejected = {r["line"] for r in doc.get("rejected", [])}
                     for line, e in enumerate(pending, 1):
