@@ -7,17 +7,23 @@
 #   deploy/local/stack.sh status [kafka|clickhouse|postgres ...]
 #
 # `up` is idempotent; `down` stops only what this script started (it finds its own pid files).
+# Ports can be moved with STREAMING_ARROW_KAFKA_PORT, STREAMING_ARROW_KAFKA_CONTROLLER_PORT,
+# STREAMING_ARROW_CLICKHOUSE_HTTP_PORT, STREAMING_ARROW_CLICKHOUSE_TCP_PORT and STREAMING_ARROW_POSTGRES_PORT.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${STREAMING_ARROW_HOME:-$REPO/.local-stack}"
 CACHE="${STREAMING_ARROW_CACHE:-$WORK/cache}"
 
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
-CLICKHOUSE_HTTP_PORT=8123
-CLICKHOUSE_TCP_PORT=9000
-POSTGRES_PORT=5432
+# Ports: the contract's by default. A second instance (deploy/local/faults.sh kills its servers) runs
+# beside the first with its own STREAMING_ARROW_HOME and these overridden.
+KAFKA_PORT="${STREAMING_ARROW_KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${STREAMING_ARROW_KAFKA_CONTROLLER_PORT:-19093}"
+CLICKHOUSE_HTTP_PORT="${STREAMING_ARROW_CLICKHOUSE_HTTP_PORT:-8123}"
+CLICKHOUSE_TCP_PORT="${STREAMING_ARROW_CLICKHOUSE_TCP_PORT:-9000}"
+POSTGRES_PORT="${STREAMING_ARROW_POSTGRES_PORT:-5432}"
+# Seconds a server may take to answer after its start (a busy machine may need more).
+START_TIMEOUT="${STREAMING_ARROW_START_TIMEOUT:-60}"
 DATABASE=streaming_arrow
 PG_USER=streaming_arrow
 PG_PASSWORD=streaming_arrow
@@ -203,7 +209,7 @@ EOF
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" \
     -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_LOG" 2>&1 </dev/null &
   echo $! >"$KAFKA_PID"
-  wait_for kafka 60 kafka_answers || fail_with_log kafka "$KAFKA_LOG"
+  wait_for kafka "$START_TIMEOUT" kafka_answers || fail_with_log kafka "$KAFKA_LOG"
   local spec topic partitions
   for spec in "${TOPICS[@]}"; do
     topic="${spec%%:*}"; partitions="${spec##*:}"
@@ -315,7 +321,7 @@ EOF
   say "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT (http) / $CLICKHOUSE_TCP_PORT (native)"
   (cd "$CH_DIR"; exec nohup "${as_user[@]}" clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_LOG" 2>&1 </dev/null) &
   echo $! >"$CH_PID"
-  wait_for clickhouse 60 clickhouse_answers || fail_with_log clickhouse "$CH_DIR/log/clickhouse-server.err.log"
+  wait_for clickhouse "$START_TIMEOUT" clickhouse_answers || fail_with_log clickhouse "$CH_DIR/log/clickhouse-server.err.log"
   clickhouse_query "CREATE DATABASE IF NOT EXISTS $DATABASE" >/dev/null
   say "clickhouse ready: database $DATABASE, version $(clickhouse_query 'SELECT version()')"
 }
@@ -392,7 +398,7 @@ EOF
     is_root && chown postgres: "$PG_DATA/postgresql.conf" "$PG_DATA/pg_hba.conf"
   fi
   say "starting postgres on 127.0.0.1:$POSTGRES_PORT"
-  as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null || fail_with_log postgres "$PG_LOG"
+  as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $POSTGRES_PORT" -w -t "$START_TIMEOUT" start >/dev/null || fail_with_log postgres "$PG_LOG"
   local psql=("$bin/psql" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
   if [[ "$(as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'")" != 1 ]]; then
     as_postgres "${psql[@]}" -c "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" >/dev/null

@@ -32,6 +32,10 @@ cd "$REPO"
 # The whole pipeline, the three packaged services together on the stack (deploy/local/e2e.sh).
 deploy/local/e2e.sh
 
+# Crashes, outages, rebalances and hostile input against the packaged services (deploy/local/faults.sh).
+# It kills servers, so it runs on its own stack instance (other ports, under <home>/faults) and stops it.
+deploy/local/faults.sh
+
 # Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
 src-shared/src/test/fixtures-gen/check-java-output.sh
 
