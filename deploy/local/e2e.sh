@@ -8,7 +8,10 @@
 #   - all of that although the analyzer and the sink were killed (SIGKILL) and restarted in the middle
 #     of the stream.
 # Needs: the stack up (deploy/local/stack.sh up) and the services packaged (./mvnw package).
+# --native: the same scenario with the native executables (./mvnw package -Dnative, deploy/native/README.md).
 set -euo pipefail
+NATIVE=false
+if [[ "${1:-}" == --native ]]; then NATIVE=true; shift; fi
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ID="e2e_$(date +%s)_$$"
@@ -40,7 +43,11 @@ cleanup() {
 trap cleanup EXIT
 
 for svc in producer analyzer sink; do
-  [[ -f "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ]] || fail "$svc is not packaged: run ./mvnw package first"
+  if [[ "$NATIVE" == true ]]; then
+    compgen -G "$REPO/$svc/target/*-runner" >/dev/null || fail "$svc has no native executable: run ./mvnw package -Dnative first"
+  else
+    [[ -f "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ]] || fail "$svc is not packaged: run ./mvnw package first"
+  fi
   if ss -ltnH "sport = :${PORT[$svc]}" | grep -q .; then fail "port ${PORT[$svc]} for $svc is taken"; fi
 done
 
@@ -51,7 +58,11 @@ java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand
 
 start() { # service, then -D options
   local svc="$1"; shift
-  java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" >"$WORK/$svc.log" 2>&1 &
+  if [[ "$NATIVE" == true ]]; then
+    "$(compgen -G "$REPO/$svc/target/*-runner" | head -1)" -Xmx256m "$@" >"$WORK/$svc.log" 2>&1 &
+  else
+    java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" >"$WORK/$svc.log" 2>&1 &
+  fi
   PIDS+=($!)
 }
 # Both consumers get a short session timeout, so that after the kill below Kafka hands their partitions

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Assembles a GraalVM-style home for native builds from what a fresh machine can get, and prints its path
+# on the last line of output:
+#   - the JDK: a copy of Temurin 25 (it has JVMCI), hard-linked where the file system allows;
+#   - lib/svm/builder: the Native Image builder jars from Maven Central (deploy/native/builder-pom.xml);
+#   - bin/native-image: deploy/native/launcher/NativeImageLauncher.java, compiled, in the driver's place
+#     (Maven Central serves no driver);
+#   - optionally, the C libraries that no registry serves (see deploy/native/README.md):
+#       --clibs DIR        Native Image's own C libraries built for linux-amd64/glibc: libchelper.a,
+#                          libjvm.a (the JVM shim) and, for container support, libsvm_container.a;
+#       --jdk-static DIR   the JDK's static libraries (libjava.a, libnio.a, libnet.a, libzip.a, ...) of the
+#                          same JDK update. Without it, the JDK's shared libraries stand in: lib/static holds
+#                          linker scripts that name them, and the executables load them at run time from
+#                          the home's lib/svm/jdk-shared (see README: the cost of that).
+# With the builder alone, the home runs the builder through its analysis (deploy/native/analyze.sh); with
+# the C libraries too it links executables: `./mvnw package -Dnative -Dquarkus.native.graalvm-home=HOME`.
+#
+# Environment: NATIVE_JAVA_HOME (default /usr/lib/jvm/temurin-25-jdk-amd64), STREAMING_ARROW_NATIVE_HOME
+# (default ~/.cache/streaming-arrow/native/graalvm-<builder>-<jdk>). Re-running refreshes the builder jars and
+# the launcher, and keeps C libraries already installed.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+JAVA_SRC="${NATIVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+CLIBS=""
+JDK_STATIC=""
+while (( $# )); do
+  case "$1" in
+    --clibs) CLIBS="$(cd "$2" && pwd)"; shift 2 ;;
+    --jdk-static) JDK_STATIC="$(cd "$2" && pwd)"; shift 2 ;;
+    *) echo "usage: $0 [--clibs DIR] [--jdk-static DIR]" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[native-toolchain] %s\n' "$*" >&2; }
+
+[[ -x "$JAVA_SRC/bin/java" ]] || { log "no JDK at $JAVA_SRC (apt-get install temurin-25-jdk, or set NATIVE_JAVA_HOME)"; exit 1; }
+"$JAVA_SRC/bin/java" --list-modules | grep -q '^jdk.internal.vm.ci@' \
+  || { log "$JAVA_SRC has no JVMCI module (jdk.internal.vm.ci): the builder cannot run on it"; exit 1; }
+JDK_VERSION="$("$JAVA_SRC/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')"
+BUILDER_VERSION="$(sed -n 's:.*<native-image.builder.version>\(.*\)</native-image.builder.version>.*:\1:p' "$REPO/deploy/native/builder-pom.xml")"
+HOME_DIR="${STREAMING_ARROW_NATIVE_HOME:-$HOME/.cache/streaming-arrow/native/graalvm-$BUILDER_VERSION-jdk-$JDK_VERSION}"
+
+# The JDK part: a GraalVM home is a JDK; the builder finds lib/static under its own java.home.
+if [[ ! -x "$HOME_DIR/bin/java" || "$(cat "$HOME_DIR/lib/svm/jdk-source" 2>/dev/null)" != "$JAVA_SRC $JDK_VERSION" ]]; then
+  log "copying the JDK $JAVA_SRC ($JDK_VERSION) to $HOME_DIR"
+  rm -rf "$HOME_DIR.tmp"
+  mkdir -p "$(dirname "$HOME_DIR")"
+  cp -al "$JAVA_SRC" "$HOME_DIR.tmp" 2>/dev/null || { rm -rf "$HOME_DIR.tmp"; cp -a "$JAVA_SRC" "$HOME_DIR.tmp"; }
+  mkdir -p "$HOME_DIR.tmp/lib/svm"
+  echo "$JAVA_SRC $JDK_VERSION" >"$HOME_DIR.tmp/lib/svm/jdk-source"
+  if [[ -d "$HOME_DIR/lib/svm/clibraries" ]]; then cp -a "$HOME_DIR/lib/svm/clibraries" "$HOME_DIR.tmp/lib/svm/"; fi
+  if [[ -d "$HOME_DIR/lib/static" ]]; then cp -a "$HOME_DIR/lib/static" "$HOME_DIR.tmp/lib/"; fi
+  rm -rf "$HOME_DIR"
+  mv "$HOME_DIR.tmp" "$HOME_DIR"
+fi
+SVM="$HOME_DIR/lib/svm"
+
+# The builder: resolved by Maven into ~/.m2 (cached there across runs), linked into lib/svm/builder.
+# Skipped when the home already links every jar of this version and they are all still there.
+if [[ "$(cat "$SVM/builder-version" 2>/dev/null)" == "$BUILDER_VERSION" && -s "$SVM/builder-classpath" ]] \
+   && tr ':' '\n' <"$SVM/builder-classpath" | while read -r jar || [[ -n "$jar" ]]; do [[ -z "$jar" || -f "$jar" ]] || exit 1; done; then
+  log "Native Image builder $BUILDER_VERSION already in place"
+else
+  log "resolving the Native Image builder $BUILDER_VERSION from Maven Central"
+  CP_FILE="$(mktemp)"
+  trap 'rm -f "$CP_FILE"' EXIT
+  (cd "$REPO" && ./mvnw -B -q -f deploy/native/builder-pom.xml dependency:build-classpath \
+    -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=runtime >&2)
+  rm -rf "$SVM/builder"
+  mkdir -p "$SVM/builder"
+  tr ':' '\n' <"$CP_FILE" | while read -r jar || [[ -n "$jar" ]]; do
+    [[ -n "$jar" ]] && ln -s "$jar" "$SVM/builder/$(basename "$jar")"
+  done
+  cp "$CP_FILE" "$SVM/builder-classpath"
+  echo "$BUILDER_VERSION" >"$SVM/builder-version"
+fi
+
+# The launcher in the driver's place.
+rm -rf "$SVM/launcher"
+mkdir -p "$SVM/launcher"
+"$HOME_DIR/bin/javac" -nowarn -d "$SVM/launcher" "$REPO/deploy/native/launcher/NativeImageLauncher.java" \
+  "$REPO/deploy/native/launcher/AnalysisHeaders.java"
+# The headers of Native Image's C library that the builder reads before analysis, derived from the builder's
+# own declarations (clibraries/include is searched last: real headers from --clibs take precedence).
+rm -rf "$SVM/clibraries/include"
+"$HOME_DIR/bin/java" -cp "$SVM/launcher" AnalysisHeaders "$SVM/clibraries" "$SVM"/builder/*.jar
+mkdir -p "$SVM/builder/lib"
+cc -shared -fPIC -O2 -I"$HOME_DIR/include" -I"$HOME_DIR/include/linux" -o "$SVM/builder/lib/libreporterchelper.so" \
+  "$REPO/deploy/native/launcher/reporterchelper.c"
+cat >"$HOME_DIR/bin/native-image" <<'LAUNCH'
+#!/usr/bin/env bash
+# native-image of an assembled toolchain (deploy/native/toolchain.sh): the launcher runs the builder.
+home="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+exec "$home/bin/java" -Xmx256m -XX:TieredStopAtLevel=1 -Dnative-image.home="$home" \
+  -cp "$home/lib/svm/launcher" NativeImageLauncher "$@"
+LAUNCH
+chmod +x "$HOME_DIR/bin/native-image"
+
+# The C libraries, when given (the directory exists either way: the builder lists it after analysis).
+CLIB_DIR="$SVM/clibraries/linux-amd64/glibc"
+mkdir -p "$CLIB_DIR"
+if [[ -n "$CLIBS" ]]; then
+  for lib in libchelper.a libjvm.a; do
+    [[ -f "$CLIBS/$lib" ]] || { log "$CLIBS has no $lib"; exit 1; }
+  done
+  mkdir -p "$CLIB_DIR"
+  cp "$CLIBS"/*.a "$CLIB_DIR/"
+  rm -rf "$SVM/clibraries/linux-amd64/include"
+  if [[ -d "$CLIBS/include" ]]; then cp -r "$CLIBS/include" "$SVM/clibraries/linux-amd64/"; fi
+  log "installed $(ls "$CLIBS"/*.a | wc -l) C libraries from $CLIBS"
+fi
+STATIC_DIR="$HOME_DIR/lib/static/linux-amd64/glibc"
+if [[ -n "$JDK_STATIC" ]]; then
+  rm -rf "$STATIC_DIR" "$SVM/jdk-shared"
+  mkdir -p "$STATIC_DIR"
+  cp "$JDK_STATIC"/*.a "$STATIC_DIR/"
+  log "installed the JDK's static libraries from $JDK_STATIC"
+elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
+  # No static JDK: each lib<name>.a is a GNU ld script naming the JDK's lib<name>.so, copied to jdk-shared.
+  # The JDK's libraries need a libjvm.so; in a native executable the JVM_* functions they call come from
+  # the executable itself, so jdk-shared holds an empty libjvm.so that only satisfies the dependency.
+  rm -rf "$STATIC_DIR" "$SVM/jdk-shared"
+  mkdir -p "$STATIC_DIR" "$SVM/jdk-shared"
+  for so in "$HOME_DIR"/lib/lib*.so; do
+    name="$(basename "$so" .so)"
+    cp "$so" "$SVM/jdk-shared/"
+    printf 'INPUT(%s)\n' "$SVM/jdk-shared/$name.so" >"$STATIC_DIR/$name.a"
+  done
+  echo 'int streaming_arrow_jvm_placeholder;' >"$SVM/jdk-shared/jvm-placeholder.c"
+  cc -shared -fPIC -Wl,-soname,libjvm.so -o "$SVM/jdk-shared/libjvm.so" "$SVM/jdk-shared/jvm-placeholder.c"
+  rm "$SVM/jdk-shared/jvm-placeholder.c"
+  log "JDK static libraries stand-in: linker scripts over the shared libraries in $SVM/jdk-shared"
+fi
+
+if [[ -f "$CLIB_DIR/libchelper.a" && -f "$CLIB_DIR/libjvm.a" && -e "$STATIC_DIR/libjava.a" ]]; then
+  log "complete toolchain (builder, C libraries, JDK libraries): $HOME_DIR"
+else
+  log "builder only (enough for deploy/native/analyze.sh; C libraries missing for linking): $HOME_DIR"
+fi
+echo "$HOME_DIR"
