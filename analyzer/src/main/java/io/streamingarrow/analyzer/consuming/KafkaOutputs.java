@@ -35,8 +35,6 @@ public final class KafkaOutputs implements Outputs {
     private static final Logger LOG = Logger.getLogger(KafkaOutputs.class);
 
     /** The dead-letter headers for rows refused one by one, as the sink writes them. */
-    static final String DLQ_ROWS = "dlq-rows";
-    static final String DLQ_ROW_COUNT = "dlq-row-count";
 
     private final Emitter<byte[]> aggregates;
     private final Emitter<String> alerts;
@@ -123,8 +121,8 @@ public final class KafkaOutputs implements Outputs {
     public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic, int partition,
                                long offset, Runnable acknowledge) {
         RecordHeaders headers = origin(reason, topic, partition, offset);
-        headers.add(DLQ_ROWS, rows.getBytes(StandardCharsets.US_ASCII));
-        headers.add(DLQ_ROW_COUNT, Integer.toString(count).getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.DLQ_ROWS, rows.getBytes(StandardCharsets.US_ASCII));
+        headers.add(MessageHeaders.DLQ_ROW_COUNT, Integer.toString(count).getBytes(StandardCharsets.US_ASCII));
         headers.add(MessageHeaders.CONTENT_TYPE, IpcFraming.FILE.contentType().getBytes(StandardCharsets.UTF_8));
         send(key, value, headers, acknowledge);
     }

@@ -143,11 +143,12 @@ record ContractSources(
         return topics;
     }
 
+    /** NAME=value, and NAME="${OVERRIDE:-value}" (a default an environment variable may move): the value. */
     private static Map<String, String> shellVariables(String script) {
         Map<String, String> variables = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^([A-Z_]+)=([A-Za-z0-9_]+)\\s*$").matcher(script);
+        Matcher m = Pattern.compile("(?m)^([A-Z_]+)=(?:\"\\$\\{[A-Z_]+:-([A-Za-z0-9_]+)}\"|([A-Za-z0-9_]+))\\s*$").matcher(script);
         while (m.find()) {
-            variables.put(m.group(1), m.group(2));
+            variables.put(m.group(1), m.group(2) != null ? m.group(2) : m.group(3));
         }
         return variables;
     }
