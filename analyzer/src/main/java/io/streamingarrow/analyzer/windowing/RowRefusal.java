@@ -1,5 +1,7 @@
 package io.streamingarrow.analyzer.windowing;
 
+import io.streamingarrow.shared.rows.RowDefect;
+
 /**
  * Why the analyzer refuses a single row (and dead-letters it) while windowing the rest of its message: a
  * row it cannot store, or whose time is implausible, must not cost more than itself. In particular no
@@ -17,8 +19,11 @@ public enum RowRefusal {
     /** {@code ts} further ahead of the analyzer's wall clock than {@code analyzer.window.max-future-skew}. */
     TIMESTAMP_IN_FUTURE("row-timestamp-in-future"),
 
-    /** The device name holds U+0000, which PostgreSQL's {@code text} cannot store. */
-    NUL_IN_DEVICE("row-nul-in-string");
+    /** A string holds U+0000, which PostgreSQL's {@code text} cannot store. */
+    NUL_IN_DEVICE("row-nul-in-string"),
+
+    /** A string is not UTF-8: read as it is, it would become U+FFFD and merge distinct devices. */
+    INVALID_UTF8("row-invalid-utf8");
 
     /** The first instant the stores hold, in µs since the epoch. */
     public static final long MIN_TS_MICROS = 0L;
@@ -34,5 +39,14 @@ public enum RowRefusal {
     /** The {@code dlq-reason} of a dead letter holding rows refused for this. */
     public String code() {
         return code;
+    }
+
+    /** The analyzer's refusal for a defect the shared row screen found (the sink refuses the same rows). */
+    public static RowRefusal of(RowDefect defect) {
+        return switch (defect) {
+            case TIMESTAMP_OUT_OF_RANGE -> TIMESTAMP_OUT_OF_RANGE;
+            case NUL_IN_STRING -> NUL_IN_DEVICE;
+            case INVALID_UTF8 -> INVALID_UTF8;
+        };
     }
 }

@@ -15,6 +15,8 @@ import org.apache.arrow.vector.util.ReusableByteArray;
 import io.streamingarrow.shared.columns.NumericColumn;
 import io.streamingarrow.shared.columns.StringColumn;
 import io.streamingarrow.shared.columns.TimestampColumn;
+import io.streamingarrow.shared.rows.BadRows;
+import io.streamingarrow.shared.rows.RowScreen;
 import io.streamingarrow.shared.schema.SeedSchema;
 
 /**
@@ -145,9 +147,20 @@ public final class WindowAggregator {
         long maxEnd = Long.MIN_VALUE;
         long maxTs = Long.MIN_VALUE;
         int rows = batch.getRowCount();
+        // The shared screen finds what the stores cannot hold in any string or timestamp column (strings that
+        // are not UTF-8 among them), so both consumers refuse the same rows; clean batches cost no allocation.
+        BadRows screened = RowScreen.screen(batch);
+        int nextScreened = 0;
         for (int row = 0; row < rows; row++) {
             if (names.isNull(row) || timestamps.isNull(row)) {
                 lateRows++; // no device or no time: no window can hold it
+                continue;
+            }
+            if (screened.isBad(row)) {
+                while (screened.row(nextScreened) < row) {
+                    nextScreened++;
+                }
+                refuse(row, RowRefusal.of(screened.defect(nextScreened)));
                 continue;
             }
             long ts;
