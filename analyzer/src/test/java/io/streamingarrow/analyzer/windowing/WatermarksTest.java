@@ -84,6 +84,24 @@ class WatermarksTest {
     }
 
     @Test
+    void afterAnOutageSilenceCountsOnlyFromTheBrokersReturn() {
+        Watermarks watermarks = watermarks();
+        watermarks.observe(0, 4, 10_000_000, 0);
+        watermarks.observe(1, 9, 4_000_000, 0);
+        broker.ends.put(0, 5L);
+        broker.ends.put(1, 10L);
+        broker.answers(SECOND);
+        assertEquals(3_500_000, watermarks.current(SECOND), "answering, both partitions just sent data");
+        assertEquals(3_500_000, watermarks.current(20 * SECOND), "the broker went away at 1 s: nothing idle");
+        broker.answers(60 * SECOND); // back, and everything was read: the producers' retries may still come
+        assertEquals(3_500_000, watermarks.current(61 * SECOND), "silent through the outage is not idle");
+        assertEquals(0, watermarks.idlePartitions(61 * SECOND));
+        broker.answers(71 * SECOND);
+        assertEquals(11_000_000, watermarks.current(71 * SECOND), "silent 11 s while the broker answers: idle");
+        assertEquals(2, watermarks.idlePartitions(71 * SECOND));
+    }
+
+    @Test
     void anAssignedPartitionWithoutDataHoldsTheWatermarkUntilTheBrokerSaysItIsEmpty() {
         Watermarks watermarks = watermarks();
         watermarks.assign(0, 0, 0);
