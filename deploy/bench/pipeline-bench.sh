@@ -5,6 +5,8 @@
 #   deploy/bench/pipeline-bench.sh                 (about 2.5 minutes on 2 cores, build included)
 #   deploy/bench/pipeline-bench.sh --rows 4000000  (options: deploy/bench/pipeline_bench.py --help)
 #   deploy/bench/pipeline-bench.sh --no-build ...  (use the jars already built)
+#   deploy/bench/pipeline-bench.sh --phases ours --transports java-client,vertx --rounds 2
+#       (the full-speed run only, through each sink transport in turn: java-client, vertx, java-client, vertx)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$repo/deploy/bench/results"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders deploy/k8s with kubectl's built-in kustomize (offline) and validates every object: core kinds
 # against the Kubernetes OpenAPI schemas (kubernetes-models from npm), Strimzi resources for the fields
-# we rely on, and the references between objects. What only a live cluster shows is listed in README.md.
+# we rely on, and the references between objects. What only a live cluster shows is listed in docs/operations.md.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 command -v kubectl >/dev/null || { echo "kubectl is missing: apt-get install kubernetes-client" >&2; exit 1; }

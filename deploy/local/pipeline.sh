@@ -34,6 +34,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+# The packages this needs (the stack's servers, a JDK, curl, ss): installed as root, or named.
+# shellcheck source=deploy/local/prerequisites.sh
+source "$REPO/deploy/local/prerequisites.sh"
+prerequisites pipeline
+
 SERVICES=(producer analyzer sink)
 declare -A PORT=([producer]=8080 [analyzer]=8081 [sink]=8082)
 declare -A PID=()
@@ -137,35 +142,58 @@ start_service producer \
 for svc in "${SERVICES[@]}"; do wait_ready "$svc"; done
 log "all services ready; live page: http://127.0.0.1:8081/ ; status every 2 s (Ctrl-C stops everything this run started)"
 
-# Sums the values of every sample of one Prometheus metric family (all label sets).
-metric_sum() {
-  local port="$1" name="$2"
-  curl -fsS "http://127.0.0.1:$port/q/metrics" 2>/dev/null \
-    | awk -v n="$name" '$1 == n || index($1, n "{") == 1 { s += $NF } END { printf "%.0f", s + 0 }'
+# One figure from a service's Prometheus metrics: the sum or the largest of every sample of a metric
+# family (all label sets). NaN samples (a Kafka client's figures before its first fetch) are left out;
+# when nothing is left, it says that the figure is unknown and why, instead of printing nan or a made-up 0.
+metric() { # port name sum|max
+  local body
+  body="$(curl -fsS --max-time 5 "http://127.0.0.1:$1/q/metrics" 2>/dev/null)" \
+    || { printf 'unknown (no answer on port %s within 5 s)' "$1"; return; }
+  awk -v n="$2" -v how="$3" '
+    $1 == n || index($1, n "{") == 1 {
+      v = $NF
+      if (tolower(v) ~ /nan|inf/) { unmeasured++; next }
+      v += 0; seen++
+      if (how == "max") { if (seen == 1 || v > r) r = v } else r += v
+    }
+    END {
+      if (seen) printf "%.0f", r
+      else if (unmeasured) printf "unknown (not measured yet)"
+      else printf "unknown (not reported yet)"
+    }' <<<"$body"
 }
 
+is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
 clickhouse_rows() {
-  curl -fsS "http://127.0.0.1:8123/" \
-    --data-binary "SELECT count() FROM streaming_arrow.sensor_readings FINAL" 2>/dev/null || echo "?"
+  local exists
+  exists="$(curl -fsS --max-time 5 "http://127.0.0.1:8123/" --data-binary \
+      "SELECT count() FROM system.tables WHERE database = 'streaming_arrow' AND name = 'sensor_readings'" 2>/dev/null)" \
+    || { printf 'unknown (no answer from ClickHouse within 5 s)'; return; }
+  if [[ "$exists" != 1 ]]; then printf '0 (the sink has not created the table yet)'; return; fi
+  curl -fsS --max-time 10 "http://127.0.0.1:8123/" \
+      --data-binary "SELECT count() FROM streaming_arrow.sensor_readings FINAL" 2>/dev/null \
+    || printf 'unknown (the count did not answer within 10 s)'
 }
 
 started_at=$(date +%s)
-last_rows=$(metric_sum 8080 producer_rows_published_total)
+last_rows=$(metric 8080 producer_rows_published_total sum)
 last_t=$started_at
 while true; do
   sleep 2
   now=$(date +%s)
-  rows=$(metric_sum 8080 producer_rows_published_total)
+  rows=$(metric 8080 producer_rows_published_total sum)
   dt=$(( now - last_t )); (( dt > 0 )) || dt=1
-  rate=$(( (rows - last_rows) / dt ))
+  if is_number "$rows" && is_number "$last_rows"; then rate="$(( (rows - last_rows) / dt )) rows/s"; else rate="rate unknown"; fi
   last_rows=$rows; last_t=$now
-  printf '%s produced %s rows (%s rows/s) | Kafka lag (max per partition) sink %s analyzer %s | ClickHouse rows %s | windows closed %s | open alerts %s\n' \
+  # Lag: records_lag is each partition's distance to the end of the log at the consumer's last fetch.
+  printf '%s produced %s rows (%s) | Kafka lag (records behind, all partitions) sink %s analyzer %s | ClickHouse rows %s | windows closed %s | open alerts %s\n' \
     "$(date +%H:%M:%S)" "$rows" "$rate" \
-    "$(metric_sum 8082 kafka_consumer_fetch_manager_records_lag_max)" \
-    "$(metric_sum 8081 kafka_consumer_fetch_manager_records_lag_max)" \
+    "$(metric 8082 kafka_consumer_fetch_manager_records_lag sum)" \
+    "$(metric 8081 kafka_consumer_fetch_manager_records_lag sum)" \
     "$(clickhouse_rows)" \
-    "$(metric_sum 8081 analyzer_windows_closed_total)" \
-    "$(metric_sum 8081 analyzer_alerts_open)"
+    "$(metric 8081 analyzer_windows_closed_total sum)" \
+    "$(metric 8081 analyzer_alerts_open sum)"
   for svc in "${SERVICES[@]}"; do
     if ! kill -0 "${PID[$svc]}" 2>/dev/null; then
       echo "$svc stopped unexpectedly; the end of $LOGS/$svc.log:" >&2

@@ -7,21 +7,27 @@
 #   deploy/local/stack.sh status [kafka|clickhouse|postgres ...]
 #
 # `up` is idempotent; `down` stops only what this script started (it finds its own pid files).
+# Ports can be moved with STREAMING_ARROW_KAFKA_PORT, STREAMING_ARROW_KAFKA_CONTROLLER_PORT,
+# STREAMING_ARROW_CLICKHOUSE_HTTP_PORT, STREAMING_ARROW_CLICKHOUSE_TCP_PORT and STREAMING_ARROW_POSTGRES_PORT.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="${STREAMING_ARROW_HOME:-$REPO/.local-stack}"
 CACHE="${STREAMING_ARROW_CACHE:-$WORK/cache}"
 
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
-CLICKHOUSE_HTTP_PORT=8123
-CLICKHOUSE_TCP_PORT=9000
-POSTGRES_PORT=5432
+# Ports: the contract's by default. A second instance (deploy/local/faults.sh kills its servers) runs
+# beside the first with its own STREAMING_ARROW_HOME and these overridden.
+KAFKA_PORT="${STREAMING_ARROW_KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${STREAMING_ARROW_KAFKA_CONTROLLER_PORT:-19093}"
+CLICKHOUSE_HTTP_PORT="${STREAMING_ARROW_CLICKHOUSE_HTTP_PORT:-8123}"
+CLICKHOUSE_TCP_PORT="${STREAMING_ARROW_CLICKHOUSE_TCP_PORT:-9000}"
+POSTGRES_PORT="${STREAMING_ARROW_POSTGRES_PORT:-5432}"
+# Seconds a server may take to answer after its start (a busy machine may need more).
+START_TIMEOUT="${STREAMING_ARROW_START_TIMEOUT:-60}"
 DATABASE=streaming_arrow
 PG_USER=streaming_arrow
 PG_PASSWORD=streaming_arrow
-# topic:partitions, as in the contract (shared/CONTRACT.md)
+# topic:partitions, as in the contract (docs/contract.md; ContractDocumentTest compares them)
 TOPICS=(arrow_tables:4 arrow_aggregates:4 alerts:4 arrow_tables_dlq:1)
 
 ALL_COMPONENTS=(kafka clickhouse postgres)
@@ -59,19 +65,45 @@ refuse_taken_port() { # component port
   fi
 }
 
-apt_install() { # packages...
-  if ! is_root; then
-    die "missing $*: install them with: sudo apt-get install -y $*"
+# The Debian packages: deploy/local/prerequisites.sh installs what is missing (as root) or names it.
+# shellcheck source=deploy/local/prerequisites.sh
+source "$REPO/deploy/local/prerequisites.sh"
+
+# The clickhouse-server and postgresql packages start their own servers on the ports the stack uses.
+# When one of those holds our port, stop it (as root): the stack runs its own instances.
+stop_distro_server() { # component port
+  local component="$1" port="$2"
+  port_in_use "$port" && is_root || return 0
+  local stopped=0
+  case "$component" in
+    clickhouse)
+      if command -v systemctl >/dev/null && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+        say "stopping the clickhouse-server package's own service (it holds port $port)"
+        systemctl stop clickhouse-server || true
+        stopped=1
+      fi
+      local pid
+      pid="$(ss -ltnpH "sport = :$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)"
+      if [[ -n "$pid" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'config.*=/etc/clickhouse-server/'; then
+        say "stopping the clickhouse-server package's own server (pid $pid, /etc/clickhouse-server, port $port)"
+        kill -TERM "$pid" 2>/dev/null || true
+        stopped=1
+      fi ;;
+    postgres)
+      if command -v pg_lsclusters >/dev/null; then
+        local version name cluster_port status
+        while read -r version name cluster_port status _; do
+          if [[ "$cluster_port" == "$port" && "$status" == online* ]]; then
+            say "stopping the postgresql package's own cluster $version/$name (it holds port $port)"
+            pg_ctlcluster "$version" "$name" stop >/dev/null 2>&1 || true
+            stopped=1
+          fi
+        done < <(pg_lsclusters -h 2>/dev/null)
+      fi ;;
+  esac
+  if (( stopped )); then
+    wait_for "port $port to be free" 30 bash -c "! ss -ltnH 'sport = :$port' | grep -q ." || true
   fi
-  say "installing $* from Debian's packages"
-  # Another apt (e.g. unattended upgrades) may hold the lock for a while.
-  local tries=0
-  until DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$WORK/apt.log" 2>&1; do
-    tries=$((tries + 1))
-    if (( tries == 1 )); then DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$WORK/apt.log" 2>&1 || true; fi
-    if (( tries > 20 )); then tail -n 20 "$WORK/apt.log" >&2; die "apt-get install $* failed (log $WORK/apt.log)"; fi
-    sleep 5
-  done
 }
 
 # ---------------------------------------------------------------- Kafka
@@ -177,7 +209,7 @@ EOF
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" \
     -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_LOG" 2>&1 </dev/null &
   echo $! >"$KAFKA_PID"
-  wait_for kafka 60 kafka_answers || fail_with_log kafka "$KAFKA_LOG"
+  wait_for kafka "$START_TIMEOUT" kafka_answers || fail_with_log kafka "$KAFKA_LOG"
   local spec topic partitions
   for spec in "${TOPICS[@]}"; do
     topic="${spec%%:*}"; partitions="${spec##*:}"
@@ -208,10 +240,9 @@ clickhouse_query() {
 
 clickhouse_up() {
   if alive "$CH_PID"; then say "clickhouse already running (pid $(cat "$CH_PID"))"; return; fi
+  stop_distro_server clickhouse "$CLICKHOUSE_HTTP_PORT"
   refuse_taken_port clickhouse "$CLICKHOUSE_HTTP_PORT"
   refuse_taken_port clickhouse "$CLICKHOUSE_TCP_PORT"
-  command -v clickhouse-server >/dev/null || apt_install clickhouse-server clickhouse-client
-  command -v curl >/dev/null || apt_install curl
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
   # Own config and paths: the packaged config writes to /var and listens on every interface.
   cat >"$CH_DIR/config.xml" <<EOF
@@ -290,7 +321,7 @@ EOF
   say "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT (http) / $CLICKHOUSE_TCP_PORT (native)"
   (cd "$CH_DIR"; exec nohup "${as_user[@]}" clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_LOG" 2>&1 </dev/null) &
   echo $! >"$CH_PID"
-  wait_for clickhouse 60 clickhouse_answers || fail_with_log clickhouse "$CH_DIR/log/clickhouse-server.err.log"
+  wait_for clickhouse "$START_TIMEOUT" clickhouse_answers || fail_with_log clickhouse "$CH_DIR/log/clickhouse-server.err.log"
   clickhouse_query "CREATE DATABASE IF NOT EXISTS $DATABASE" >/dev/null
   say "clickhouse ready: database $DATABASE, version $(clickhouse_query 'SELECT version()')"
 }
@@ -328,8 +359,8 @@ postgres_ours() {
 
 postgres_up() {
   if postgres_ours; then say "postgres already running (pid $(head -1 "$PG_DATA/postmaster.pid"))"; return; fi
+  stop_distro_server postgres "$POSTGRES_PORT"
   refuse_taken_port postgres "$POSTGRES_PORT"
-  pg_bin >/dev/null || apt_install postgresql
   local bin; bin="$(pg_bin)"
   mkdir -p "$PG_DIR" "$PG_SOCKETS"
   if is_root; then
@@ -367,7 +398,7 @@ EOF
     is_root && chown postgres: "$PG_DATA/postgresql.conf" "$PG_DATA/pg_hba.conf"
   fi
   say "starting postgres on 127.0.0.1:$POSTGRES_PORT"
-  as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null || fail_with_log postgres "$PG_LOG"
+  as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $POSTGRES_PORT" -w -t "$START_TIMEOUT" start >/dev/null || fail_with_log postgres "$PG_LOG"
   local psql=("$bin/psql" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
   if [[ "$(as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'")" != 1 ]]; then
     as_postgres "${psql[@]}" -c "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" >/dev/null
@@ -440,6 +471,8 @@ main() {
   mkdir -p "$WORK"
   case "$command" in
     up)
+      # Only when something has to start: a running stack needs nothing installed.
+      status "${components[@]}" >/dev/null 2>&1 || prerequisites stack
       for c in "${components[@]}"; do "${c}_up"; done
       say "work dir $WORK (logs: kafka/logs, clickhouse/log, postgres/postgres.log)"
       status "${components[@]}" ;;

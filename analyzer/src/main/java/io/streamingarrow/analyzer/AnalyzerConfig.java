@@ -37,9 +37,32 @@ public interface AnalyzerConfig {
         @WithDefault("5s")
         Duration allowedLateness();
 
-        /** A partition silent this long (wall time) stops holding the watermark back. */
+        /**
+         * A partition silent this long (wall time) stops holding the watermark back, but only if the broker
+         * also says this consumer has read it to its end (see end-offsets-max-age).
+         */
         @WithDefault("15s")
         Duration idleTimeout();
+
+        /**
+         * The broker is asked for end offsets every second; an answer older than this (the broker cannot be
+         * reached) makes no partition idle, so an outage never closes windows whose rows are still to come.
+         */
+        @WithDefault("5s")
+        Duration endOffsetsMaxAge();
+
+        /**
+         * A row whose time is further than this ahead of the analyzer's wall clock is refused (dead-lettered
+         * as a bad row), so that no single row moves a partition's event time, and with it what is final,
+         * past what is plausible. One minute tolerates device clocks that are somewhat off; a row that is
+         * within it can make at most about that much of its partition's later rows late.
+         */
+        @WithDefault("1m")
+        Duration maxFutureSkew();
+
+        /** How long one end-offset question may take. */
+        @WithDefault("3s")
+        Duration endOffsetsTimeout();
 
         /**
          * Late rows (for windows already closed) are always counted; with this on they also correct their
@@ -81,5 +104,13 @@ public interface AnalyzerConfig {
         /** PostgreSQL schema holding the analyzer's tables (created if missing). */
         @WithDefault("public")
         String schema();
+
+        /** One attempt to store a batch of closed windows may take this long before it counts as failed. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** Failed stores and publications are retried with backoff from 200 ms, doubling up to this. */
+        @WithDefault("5s")
+        Duration retryMaxBackoff();
     }
 }

@@ -91,6 +91,20 @@ public interface ProducerConfig {
         /** Seconds a client is told to wait (Retry-After) when the producer is saturated. */
         @WithDefault("1")
         int retryAfterSeconds();
+
+        /**
+         * How long a request waits for Kafka to acknowledge the batches holding its events. A 200 means
+         * they are stored (acks=all); events not acknowledged by then are answered 503, as not stored.
+         */
+        @WithDefault("10s")
+        Duration ackTimeout();
+
+        /**
+         * Requests waiting for Kafka's acknowledgement at once; beyond this, requests are refused with 429
+         * before their body is parsed. Each waiting request holds 8 bytes per event it sent.
+         */
+        @WithDefault("64")
+        int maxPendingRequests();
     }
 
     interface Fleet {

@@ -1,13 +1,18 @@
 package io.streamingarrow.analyzer.consuming;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.LongSupplier;
 
 import org.jboss.logging.Logger;
@@ -26,12 +31,19 @@ import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 /**
  * The analyzer's data path for one consumer: decode → windows → (watermark passes) → PostgreSQL, Kafka.
  *
- * <p>Offsets: a message is acknowledged only once every window its rows went into is closed and persisted
- * (the Kafka connector's throttled strategy then commits the contiguous acknowledged prefix). After a crash
- * the uncommitted messages are read again and rebuild exactly the windows that were open; windows already
- * persisted are recorded per partition in {@code analyzer_progress}, with the last offset read when they
- * were, so re-read rows for them are skipped instead of overwriting a complete window with a partial one,
- * and rows read for the first time are late, as they would have been without the restart.
+ * <p>Offsets: a message is acknowledged only once every window its rows went into is closed, stored and
+ * published (the Kafka connector's throttled strategy then commits the contiguous acknowledged prefix).
+ * After a crash the uncommitted messages are read again and rebuild exactly the windows that were open;
+ * windows already persisted are recorded per partition in {@code analyzer_progress}, with the last offset
+ * read when they were, so re-read rows for them are skipped instead of overwriting a complete window with
+ * a partial one, and rows read for the first time are late, as they would have been without the restart.
+ *
+ * <p>Outages: what the watermark closes becomes a {@link Batch}; batches are stored in PostgreSQL and then
+ * published, strictly in order, each retried with backoff until it succeeds, and nothing is acknowledged
+ * before its batch is through. While a batch cannot be stored or published (or too many wait), the
+ * pipeline takes no new message: {@link #offer} parks it and the stage it returns completes only when the
+ * outage is over, so the Kafka connector stops polling (its queue is bounded) instead of the analyzer
+ * holding ever more data. {@link #blockedReason()} says why, for readiness.
  *
  * <p>Late rows, when corrections are on, are merged into their stored windows in the same transaction that
  * records the progress, so a correction is applied once even across a crash, and published as the
@@ -41,8 +53,54 @@ public final class AnalyzerPipeline {
 
     private static final Logger LOG = Logger.getLogger(AnalyzerPipeline.class);
 
+    /** Batches closed but not yet stored and published, beyond which no message is taken. */
+    static final int MAX_UNSETTLED_BATCHES = 16;
+    private static final long FIRST_BACKOFF_NANOS = Duration.ofMillis(200).toNanos();
+    private static final long LATE_REPORT_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+    /** A batch whose publication is not acknowledged after this long makes the pipeline report itself blocked. */
+    private static final long PUBLISH_WARN_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
+
     /** A message read but not yet acknowledged. */
     private record Pending(long maxWindowEnd, Runnable acknowledge) {
+    }
+
+    /** A message that arrived while the pipeline was not taking any. */
+    private record Parked(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge,
+                          CompletableFuture<Void> taken) {
+    }
+
+    /** One Kafka output message of a batch: sent again only if it failed. */
+    private static final class Publication {
+        final List<ClosedWindow> windows; // one device's, or null for an alert
+        final AlertTransition alert;
+        CompletableFuture<Void> sent;
+
+        Publication(List<ClosedWindow> windows, AlertTransition alert) {
+            this.windows = windows;
+            this.alert = alert;
+        }
+    }
+
+    /** What one move of the watermark closed: stored, then published, then the messages behind it acknowledged. */
+    private static final class Batch {
+        final List<ClosedWindow> closed;
+        final List<AlertTransition> transitions;
+        final List<LateRows> late;
+        final Map<Integer, PartitionProgress> progress;
+        final long closedUpTo;
+        boolean stored;
+        List<Publication> publications;
+        long publishStartedNanos;
+
+        Batch(List<ClosedWindow> closed, List<AlertTransition> transitions, List<LateRows> late,
+              Map<Integer, PartitionProgress> progress, long closedUpTo) {
+            this.closed = closed;
+            this.transitions = transitions;
+            this.late = late;
+            this.progress = progress;
+            this.closedUpTo = closedUpTo;
+        }
     }
 
     private final ArrowIpcDecoder decoder;
@@ -55,9 +113,19 @@ public final class AnalyzerPipeline {
     private final String topic;
     private final Map<Integer, PartitionProgress> restored = new HashMap<>();
     private final Map<Integer, Long> readThrough = new HashMap<>();
+    private final Map<Integer, Long> maxEndFed = new HashMap<>(); // per partition: latest window end its rows went into
     private final TreeSet<Integer> partitions = new TreeSet<>();
     private final Deque<Pending> pending = new ArrayDeque<>();
+    private final Deque<Batch> unsettled = new ArrayDeque<>();
     private final Duration persistTimeout;
+    private final Duration maxBackoff;
+    private final LateRowReport lateReport;
+    private final LongSupplier wallMicros;
+    private final long maxFutureSkewMicros;
+    private final RefusedRowLetters refusedLetters = new RefusedRowLetters();
+    private final Map<String, long[]> refusedSinceReport = new TreeMap<>(); // reason -> rows
+    private long lastRefusedReportNanos = Long.MIN_VALUE;
+    private Parked parked;
 
     private long lateRows;
     private long replayedRows;
@@ -66,10 +134,42 @@ public final class AnalyzerPipeline {
     private long alertsOpened;
     private long alertsResolved;
     private long deadLetters;
+    private long emptyMessages;
+    private long refusedRows;
+    private long redelivered;
+    private long storeFailures;
+    private long publishFailures;
+    private long durableUpTo = Long.MIN_VALUE;
+
+    private String failure; // why the head batch could not be stored or published; null when it can
+    private long failingSinceNanos;
+    private long lastFailureLogNanos;
+    private long backoffNanos;
+    private long nextAttemptNanos;
+    private volatile String blockedReason;
     private volatile long watermark = Long.MIN_VALUE;
 
     public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
                             AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout) {
+        this(decoder, aggregator, watermarks, alerts, store, outputs, nanoClock, topic, persistTimeout, Duration.ofSeconds(10));
+    }
+
+    public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
+                            AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout,
+                            Duration maxBackoff) {
+        this(decoder, aggregator, watermarks, alerts, store, outputs, nanoClock, topic, persistTimeout, maxBackoff,
+                () -> System.currentTimeMillis() * 1000, Duration.ofMinutes(1));
+    }
+
+    /**
+     * {@code wallMicros}: the wall clock; a row whose time is more than {@code maxFutureSkew} ahead of it is
+     * refused (dead-lettered), so that no single row moves the watermark past what is plausible.
+     */
+    public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
+                            AnalyzerStore store, Outputs outputs, LongSupplier nanoClock, String topic, Duration persistTimeout,
+                            Duration maxBackoff, LongSupplier wallMicros, Duration maxFutureSkew) {
+        this.wallMicros = wallMicros;
+        this.maxFutureSkewMicros = maxFutureSkew.toNanos() / 1000;
         this.decoder = decoder;
         this.aggregator = aggregator;
         this.watermarks = watermarks;
@@ -79,12 +179,22 @@ public final class AnalyzerPipeline {
         this.nanoClock = nanoClock;
         this.topic = topic;
         this.persistTimeout = persistTimeout;
+        this.maxBackoff = maxBackoff;
+        this.lateReport = new LateRowReport(LATE_REPORT_INTERVAL_NANOS, aggregator.spec().sizeMicros());
     }
 
     /** Loads what earlier runs made final, the alerts they left open and the streaks toward new ones. */
     public synchronized void restore() {
         long size = aggregator.spec().sizeMillis();
         long slide = aggregator.spec().slideMicros() / 1000;
+        // Progress an earlier version let a single far-future row push (year 10000, say) would make every
+        // later row late: it goes back to the latest plausible window stored.
+        long plausible = wallMicros.getAsLong() + maxFutureSkewMicros + aggregator.spec().sizeMicros();
+        int repaired = store.repairImplausibleProgress(topic, size, slide, plausible).await().atMost(persistTimeout);
+        if (repaired > 0) {
+            LOG.warnf("%d partition(s) of %s had progress beyond %s (a far-future row of an earlier version): set back"
+                    + " to the latest plausible window stored", repaired, topic, instant(plausible));
+        }
         restored.putAll(store.progress(topic, size, slide).await().atMost(persistTimeout));
         for (String[] open : store.openAlerts().await().atMost(persistTimeout)) {
             alerts.restoreOpen(open[0], open[1]);
@@ -98,9 +208,45 @@ public final class AnalyzerPipeline {
         }
     }
 
-    /** Handles one Kafka message; {@code acknowledge} is called once its windows are safely stored. */
+    /**
+     * Takes one Kafka message; {@code acknowledge} is called once its windows are safely stored and
+     * published. The stage completes when the message has been taken: at once, or, while results cannot
+     * be stored or published, once they can again (the caller sends nothing more meanwhile).
+     */
+    public synchronized CompletionStage<Void> offer(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
+        if (parked == null && accepting()) {
+            onMessage(partition, offset, key, value, acknowledge);
+            return CompletableFuture.completedFuture(null);
+        }
+        if (parked != null) {
+            throw new IllegalStateException("a message is offered while another waits; the caller must wait for the stage");
+        }
+        parked = new Parked(partition, offset, key, value, acknowledge, new CompletableFuture<>());
+        return parked.taken();
+    }
+
+    /** Handles one Kafka message now, whatever the state of the outputs (tests drive it directly). */
     public synchronized void onMessage(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
         partitions.add(partition);
+        long now = nanoClock.getAsLong();
+        Long readBefore = readThrough.get(partition);
+        if (readBefore != null && offset <= readBefore) {
+            // Read again in this run (Kafka re-delivers from the last commit after it took the partition away
+            // and gave it back, as on a lost connection): its rows are in this run's windows already.
+            redelivered++;
+            watermarks.observe(partition, offset, Long.MIN_VALUE, now);
+            pending.addLast(new Pending(maxEndFed.getOrDefault(partition, Long.MIN_VALUE), acknowledge));
+            advance();
+            return;
+        }
+        readThrough.put(partition, offset);
+        if (value == null || value.length == 0) {
+            emptyMessages++;
+            deadLetter(partition, offset, key, value, value == null ? "null (tombstone) message" : "empty message (0 bytes)", acknowledge);
+            watermarks.observe(partition, offset, Long.MIN_VALUE, now);
+            advance();
+            return;
+        }
         PartitionProgress before = restored.get(partition);
         long finalUpTo = before == null ? Long.MIN_VALUE : before.finalUpTo();
         // Read before the restart: its rows are in the windows stored then. Read after: late for them.
@@ -109,36 +255,82 @@ public final class AnalyzerPipeline {
         long[] maxTs = {Long.MIN_VALUE};
         long[] late = {0};
         long[] replayed = {0};
+        long[] rowsBefore = {0};
+        long latestPlausible = wallMicros.getAsLong() + maxFutureSkewMicros;
+        List<RefusedRowLetters.Letter> letters = new ArrayList<>(0);
         try {
             decoder.decode(value, (batch, index) -> {
-                WindowAggregator.BatchResult result = aggregator.add(batch, replayedUpTo, finalUpTo);
+                WindowAggregator.BatchResult result = aggregator.add(batch, replayedUpTo, finalUpTo, latestPlausible);
+                if (result.refusedRows() > 0) {
+                    letters.addAll(refusedLetters.letters(batch, aggregator, result.refusedRows(), rowsBefore[0]));
+                }
+                rowsBefore[0] += batch.getRowCount();
                 maxEnd[0] = Math.max(maxEnd[0], result.maxWindowEnd());
                 maxTs[0] = Math.max(maxTs[0], result.maxEventTs());
                 late[0] += result.lateRows();
                 replayed[0] += result.replayedRows();
             });
         } catch (ArrowDecodeException | IllegalArgumentException e) {
-            deadLetters++;
-            LOG.warnf("message %s-%d@%d refused: %s", topic, partition, offset, e.getMessage());
-            outputs.deadLetter(key, value, e.getMessage(), topic, partition, offset, acknowledge);
+            deadLetter(partition, offset, key, value, e.getMessage(), acknowledge);
+            watermarks.observe(partition, offset, Long.MIN_VALUE, now);
+            advance();
             return;
         }
         lateRows += late[0];
         replayedRows += replayed[0];
-        readThrough.merge(partition, offset, Math::max);
-        if (maxTs[0] != Long.MIN_VALUE) {
-            watermarks.observe(partition, maxTs[0], nanoClock.getAsLong());
+        maxEndFed.merge(partition, maxEnd[0], Math::max);
+        watermarks.observe(partition, offset, maxTs[0], now);
+        Runnable windowsDone = acknowledge;
+        if (!letters.isEmpty()) {
+            // Committed only when its windows are through and every one of its dead letters is on the DLQ.
+            Runnable[] parts = shares(acknowledge, letters.size() + 1);
+            windowsDone = parts[0];
+            for (int i = 0; i < letters.size(); i++) {
+                RefusedRowLetters.Letter letter = letters.get(i);
+                refusedRows += letter.count();
+                refusedSinceReport.computeIfAbsent(letter.why().code(), r -> new long[1])[0] += letter.count();
+                outputs.deadLetterRows(key, letter.value() != null ? letter.value() : value, letter.why().code(),
+                        letter.rows(), letter.count(), topic, partition, offset, parts[i + 1]);
+            }
         }
-        pending.addLast(new Pending(maxEnd[0], acknowledge));
+        pending.addLast(new Pending(maxEnd[0], windowsDone));
         advance();
     }
 
-    /** Kafka gave this consumer these partitions. */
-    public synchronized void assigned(Iterable<Integer> assigned) {
-        long now = nanoClock.getAsLong();
-        for (int partition : assigned) {
-            watermarks.assign(partition, now);
+    /** {@code n} runnables; {@code whole} runs once all of them have run (on whichever thread runs the last). */
+    private static Runnable[] shares(Runnable whole, int n) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(n);
+        Runnable[] parts = new Runnable[n];
+        for (int i = 0; i < n; i++) {
+            java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+            parts[i] = () -> {
+                if (ran.compareAndSet(false, true) && left.decrementAndGet() == 0) {
+                    whole.run();
+                }
+            };
         }
+        return parts;
+    }
+
+    private void deadLetter(int partition, long offset, byte[] key, byte[] value, String reason, Runnable acknowledge) {
+        deadLetters++;
+        LOG.warnf("message %s-%d@%d refused: %s", topic, partition, offset, reason);
+        outputs.deadLetter(key, value, reason, topic, partition, offset, acknowledge);
+    }
+
+    /** Kafka gave this consumer these partitions, each to be read from the given offset (-1 if unknown). */
+    public synchronized void assigned(Map<Integer, Long> nextOffsets) {
+        long now = nanoClock.getAsLong();
+        nextOffsets.forEach((partition, next) -> watermarks.assign(partition, next, now));
+    }
+
+    /** Kafka gave this consumer these partitions; where it reads them from is not known. */
+    public synchronized void assigned(Iterable<Integer> assigned) {
+        Map<Integer, Long> unknown = new LinkedHashMap<>();
+        for (int partition : assigned) {
+            unknown.put(partition, Watermarks.UNKNOWN);
+        }
+        assigned(unknown);
     }
 
     /** Kafka took these partitions away: they no longer hold the watermark. */
@@ -149,56 +341,236 @@ public final class AnalyzerPipeline {
         }
     }
 
-    /** Moves the watermark on with wall time (idle partitions); called periodically. */
+    /** The partitions this consumer reads, for the end-offset queries. */
+    public synchronized List<Integer> assignedPartitions() {
+        List<Integer> assigned = new ArrayList<>();
+        watermarks.partitions().forEach(assigned::add);
+        return assigned;
+    }
+
+    /** Retries what failed, moves the watermark on with wall time (idle partitions); called periodically. */
     public synchronized void tick() {
         advance();
+        if (parked != null && accepting()) {
+            Parked taken = parked;
+            parked = null;
+            onMessage(taken.partition(), taken.offset(), taken.key(), taken.value(), taken.acknowledge());
+            taken.taken().complete(null);
+        }
+        long now = nanoClock.getAsLong();
+        String report = lateReport.take(now, aggregator.lateCorrections());
+        if (report != null) {
+            LOG.warn(report);
+        }
+        if (!refusedSinceReport.isEmpty()
+                && (lastRefusedReportNanos == Long.MIN_VALUE || now - lastRefusedReportNanos >= LATE_REPORT_INTERVAL_NANOS)) {
+            StringBuilder line = new StringBuilder("rows refused and dead-lettered (the rest of their messages windowed):");
+            refusedSinceReport.forEach((reason, rows) -> line.append(' ').append(reason).append('=').append(rows[0]));
+            LOG.warn(line);
+            refusedSinceReport.clear();
+            lastRefusedReportNanos = now;
+        }
     }
 
     public synchronized int pendingMessages() {
         return pending.size();
     }
 
+    private boolean accepting() {
+        return failure == null && unsettled.size() < MAX_UNSETTLED_BATCHES;
+    }
+
     private void advance() {
         long now = nanoClock.getAsLong();
-        long next = watermarks.current(now);
-        watermark = next;
-        boolean watermarkMoved = next != Long.MIN_VALUE && next > aggregator.closedUpTo();
-        List<ClosedWindow> closed = watermarkMoved ? aggregator.closeUpTo(next) : List.of();
-        List<LateRows> late = aggregator.drainLateRows();
-        if (watermarkMoved || !late.isEmpty()) {
-            List<AlertTransition> transitions = new ArrayList<>();
-            for (ClosedWindow window : closed) {
-                transitions.addAll(alerts.evaluate(window));
-            }
-            Map<Integer, PartitionProgress> progress = new HashMap<>();
-            long finalUpTo = aggregator.closedUpTo();
-            for (int partition : partitions) {
-                progress.put(partition, new PartitionProgress(finalUpTo, readThrough.getOrDefault(partition, -1L)));
-            }
-            // Stored before anything is acknowledged: a failure here leaves the messages uncommitted.
-            List<ClosedWindow> corrected = store.persist(closed, transitions, late, topic, progress,
-                    aggregator.spec().sizeMillis(), aggregator.spec().slideMicros() / 1000).await().atMost(persistTimeout);
-            closedWindows += closed.size();
-            correctedWindows += corrected.size();
-            for (AlertTransition t : transitions) {
-                if (t.state() == AlertTransition.State.OPEN) {
-                    alertsOpened++;
-                } else {
-                    alertsResolved++;
+        settle(now);
+        Map<Long, long[]> lateTally = aggregator.drainLateTally();
+        if (!lateTally.isEmpty()) {
+            lateReport.add(lateTally);
+        }
+        if (failure == null) {
+            long next = watermarks.current(now);
+            watermark = next;
+            boolean watermarkMoved = next != Long.MIN_VALUE && next > aggregator.closedUpTo();
+            List<ClosedWindow> closed = watermarkMoved ? aggregator.closeUpTo(next) : List.of();
+            List<LateRows> late = aggregator.drainLateRows();
+            if (watermarkMoved || !late.isEmpty()) {
+                List<AlertTransition> transitions = new ArrayList<>();
+                for (ClosedWindow window : closed) {
+                    transitions.addAll(alerts.evaluate(window));
                 }
-                outputs.alert(t);
-            }
-            if (!closed.isEmpty() || !corrected.isEmpty()) {
-                List<ClosedWindow> published = new ArrayList<>(closed);
-                published.addAll(corrected);
-                outputs.windows(published);
+                Map<Integer, PartitionProgress> progress = new HashMap<>();
+                long finalUpTo = aggregator.closedUpTo();
+                for (int partition : partitions) {
+                    progress.put(partition, new PartitionProgress(finalUpTo, readThrough.getOrDefault(partition, -1L)));
+                }
+                unsettled.addLast(new Batch(closed, transitions, late, progress, finalUpTo));
+                settle(now);
             }
         }
-        long finalUpTo = aggregator.closedUpTo();
-        // In arrival order: stop at the first message that still feeds an open window.
-        while (!pending.isEmpty() && pending.peekFirst().maxWindowEnd() <= finalUpTo) {
+        String why = blocked(now);
+        if (why != null && blockedReason == null) {
+            LOG.warnf("not taking new messages: %s", why);
+        } else if (why == null && blockedReason != null) {
+            LOG.infof("taking messages again (was: %s)", blockedReason);
+        }
+        blockedReason = why;
+    }
+
+    /** Stores, then publishes, batches in order; acknowledges the messages whose windows are all through. */
+    private void settle(long now) {
+        while (!unsettled.isEmpty()) {
+            Batch head = unsettled.peekFirst();
+            if (failure != null && now < nextAttemptNanos) {
+                return;
+            }
+            if (!head.stored && !store(head, now)) {
+                return;
+            }
+            if (!published(head, now)) {
+                return;
+            }
+            unsettled.pollFirst();
+            durableUpTo = head.closedUpTo;
+        }
+        // In arrival order: stop at the first message that still feeds a window not yet through.
+        while (!pending.isEmpty() && pending.peekFirst().maxWindowEnd() <= durableUpTo) {
             pending.pollFirst().acknowledge().run();
         }
+    }
+
+    private boolean store(Batch batch, long now) {
+        List<ClosedWindow> corrected;
+        try {
+            // Stored before anything is published or acknowledged: a failure here leaves the messages uncommitted.
+            corrected = store.persist(batch.closed, batch.transitions, batch.late, topic, batch.progress,
+                    aggregator.spec().sizeMillis(), aggregator.spec().slideMicros() / 1000).await().atMost(persistTimeout);
+        } catch (RuntimeException e) {
+            storeFailures++;
+            failed("PostgreSQL: " + describe(e), now, e);
+            return false;
+        }
+        recovered(now);
+        batch.stored = true;
+        closedWindows += batch.closed.size();
+        correctedWindows += corrected.size();
+        for (AlertTransition t : batch.transitions) {
+            if (t.state() == AlertTransition.State.OPEN) {
+                alertsOpened++;
+            } else {
+                alertsResolved++;
+            }
+        }
+        List<Publication> publications = new ArrayList<>();
+        for (AlertTransition t : batch.transitions) {
+            publications.add(new Publication(null, t));
+        }
+        List<ClosedWindow> published = new ArrayList<>(batch.closed);
+        published.addAll(corrected);
+        Map<String, List<ClosedWindow>> byDevice = new LinkedHashMap<>();
+        for (ClosedWindow window : published) {
+            byDevice.computeIfAbsent(window.device(), d -> new ArrayList<>()).add(window);
+        }
+        byDevice.values().forEach(windows -> publications.add(new Publication(windows, null)));
+        batch.publications = publications;
+        batch.publishStartedNanos = now;
+        send(publications);
+        return true;
+    }
+
+    private void send(List<Publication> publications) {
+        for (Publication p : publications) {
+            if (p.sent != null && !p.sent.isCompletedExceptionally()) {
+                continue; // acknowledged or still in flight: never sent twice
+            }
+            try {
+                p.sent = (p.alert != null ? outputs.alert(p.alert) : outputs.windows(p.windows)).toCompletableFuture();
+            } catch (RuntimeException e) {
+                p.sent = CompletableFuture.failedFuture(e);
+            }
+        }
+    }
+
+    /**
+     * Whether every message of the batch is acknowledged by the broker. Called while failing only when the
+     * backoff has passed: the failed messages are sent again first (never the acknowledged or in-flight ones).
+     */
+    private boolean published(Batch batch, long now) {
+        if (failure != null) {
+            send(batch.publications);
+        }
+        boolean inFlight = false;
+        Throwable error = null;
+        for (Publication p : batch.publications) {
+            if (p.sent.isCompletedExceptionally()) {
+                try {
+                    p.sent.join();
+                } catch (RuntimeException e) {
+                    error = e.getCause() != null ? e.getCause() : e;
+                }
+            } else if (!p.sent.isDone()) {
+                inFlight = true;
+            }
+        }
+        if (error != null) {
+            publishFailures++;
+            failed("Kafka outputs: " + describe(error), now, error);
+            return false;
+        }
+        if (inFlight) {
+            return false;
+        }
+        recovered(now);
+        return true;
+    }
+
+    private void failed(String reason, long now, Throwable error) {
+        if (failure == null) {
+            failingSinceNanos = now;
+            backoffNanos = FIRST_BACKOFF_NANOS;
+            LOG.errorf(error, "%s; retrying with backoff, new messages wait", reason);
+            lastFailureLogNanos = now;
+        } else {
+            backoffNanos = Math.min(backoffNanos * 2, maxBackoff.toNanos());
+            if (!reason.equals(failure) || now - lastFailureLogNanos >= FAILURE_LOG_INTERVAL_NANOS) {
+                LOG.warnf("still failing after %d s: %s", Duration.ofNanos(now - failingSinceNanos).toSeconds(), reason);
+                lastFailureLogNanos = now;
+            }
+        }
+        failure = reason;
+        nextAttemptNanos = now + backoffNanos;
+    }
+
+    private void recovered(long now) {
+        if (failure != null) {
+            LOG.infof("recovered after %d ms: %s", Duration.ofNanos(now - failingSinceNanos).toMillis(), failure);
+            failure = null;
+        }
+    }
+
+    private String blocked(long now) {
+        if (failure != null) {
+            return failure + " (failing for " + Duration.ofNanos(now - failingSinceNanos).toSeconds() + " s, next attempt in "
+                    + Math.max(0, Duration.ofNanos(nextAttemptNanos - now).toMillis()) + " ms)";
+        }
+        Batch head = unsettled.peekFirst();
+        if (head != null && head.publications != null && now - head.publishStartedNanos > PUBLISH_WARN_NANOS) {
+            return "Kafka outputs: results closed " + Duration.ofNanos(now - head.publishStartedNanos).toSeconds()
+                    + " s ago are not acknowledged yet";
+        }
+        if (unsettled.size() >= MAX_UNSETTLED_BATCHES) {
+            return unsettled.size() + " batches of closed windows wait to be stored and published";
+        }
+        return null;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** Why new messages are not being taken (stores or outputs failing), or null while they are. */
+    public String blockedReason() {
+        return blockedReason;
     }
 
     public synchronized long replayedRows() {
@@ -233,6 +605,30 @@ public final class AnalyzerPipeline {
         return deadLetters;
     }
 
+    public synchronized long emptyMessages() {
+        return emptyMessages;
+    }
+
+    public synchronized long refusedRows() {
+        return refusedRows;
+    }
+
+    public synchronized long redeliveredMessages() {
+        return redelivered;
+    }
+
+    public synchronized long storeFailures() {
+        return storeFailures;
+    }
+
+    public synchronized long publishFailures() {
+        return publishFailures;
+    }
+
+    public synchronized int unsettledBatches() {
+        return unsettled.size();
+    }
+
     public synchronized long openAlerts() {
         return alerts.openAlerts();
     }
@@ -241,8 +637,20 @@ public final class AnalyzerPipeline {
         return aggregator.openWindows();
     }
 
+    public synchronized int idlePartitions() {
+        return watermarks.idlePartitions(nanoClock.getAsLong());
+    }
+
+    public synchronized long kafkaLag() {
+        return watermarks.lag();
+    }
+
     /** The current watermark in µs (Long.MIN_VALUE before any data). */
     public long watermark() {
         return watermark;
+    }
+
+    static String instant(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L).toString();
     }
 }

@@ -2,7 +2,6 @@ package io.streamingarrow.analyzer.consuming;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.PreDestroy;
@@ -78,7 +77,11 @@ public class AnalyzerService {
     @ConfigProperty(name = "mp.messaging.incoming.arrow-tables.topic")
     String topic;
 
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
     private BufferAllocator allocator;
+    private KafkaEndOffsets endOffsets;
     private volatile AnalyzerPipeline pipeline;
 
     @Incoming("arrow-tables")
@@ -87,8 +90,8 @@ public class AnalyzerService {
     public CompletionStage<Void> consume(Message<byte[]> message) {
         IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         byte[] key = kafka.getKey() instanceof byte[] bytes ? bytes : null;
-        pipeline().onMessage(kafka.getPartition(), kafka.getOffset(), key, message.getPayload(), message::ack);
-        return CompletableFuture.completedFuture(null);
+        // Completes later, not at once, while results cannot be stored or published: the connector then stops polling.
+        return pipeline().offer(kafka.getPartition(), kafka.getOffset(), key, message.getPayload(), message::ack);
     }
 
     /** Migrates the schema and restores progress at start-up, so a PostgreSQL problem shows at once. */
@@ -96,11 +99,19 @@ public class AnalyzerService {
         pipeline();
     }
 
-    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    @Scheduled(every = "1s", skipExecutionIf = Scheduled.ApplicationNotRunning.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        if (pipeline != null) {
-            pipeline.tick();
+        AnalyzerPipeline current = pipeline;
+        if (current != null) {
+            endOffsets.ask(current.assignedPartitions());
+            current.tick();
         }
+    }
+
+    /** The pipeline if it exists already (readiness must not create it). */
+    AnalyzerPipeline currentPipeline() {
+        return pipeline;
     }
 
     /** The pipeline, created on first use: the schema is migrated and earlier progress restored first. */
@@ -134,9 +145,13 @@ public class AnalyzerService {
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
                 new DeviceShards(config.output().shards()));
+        endOffsets = new KafkaEndOffsets(bootstrapServers, topic, window.endOffsetsTimeout(), System::nanoTime);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
-                new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size),
-                new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic, Duration.ofSeconds(30));
+                new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size, endOffsets,
+                        window.endOffsetsMaxAge().toNanos()),
+                new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic,
+                config.store().timeout(), config.store().retryMaxBackoff(), () -> System.currentTimeMillis() * 1000,
+                window.maxFutureSkew());
         created.restore();
         registerMetrics(created);
         return created;
@@ -159,6 +174,27 @@ public class AnalyzerService {
         FunctionCounter.builder("analyzer.dead.letters", p, AnalyzerPipeline::deadLetters).register(meters);
         Gauge.builder("analyzer.messages.pending", p, AnalyzerPipeline::pendingMessages)
                 .description("Messages read whose windows are not all final yet (not committed)").register(meters);
+        FunctionCounter.builder("analyzer.rows.refused", p, AnalyzerPipeline::refusedRows)
+                .description("Rows dead-lettered one by one (time outside the stores' range or too far ahead, device"
+                        + " name PostgreSQL cannot store); the rest of their messages is windowed").register(meters);
+        FunctionCounter.builder("analyzer.messages.empty", p, AnalyzerPipeline::emptyMessages)
+                .description("Null (tombstone) or empty messages, dead-lettered").register(meters);
+        FunctionCounter.builder("analyzer.messages.redelivered", p, AnalyzerPipeline::redeliveredMessages)
+                .description("Messages Kafka delivered again in this run (after a rebalance), skipped").register(meters);
+        FunctionCounter.builder("analyzer.store.failures", p, AnalyzerPipeline::storeFailures)
+                .description("Attempts to store closed windows in PostgreSQL that failed (each is retried)").register(meters);
+        FunctionCounter.builder("analyzer.publish.failures", p, AnalyzerPipeline::publishFailures)
+                .description("Attempts to publish results to Kafka that failed (each is retried)").register(meters);
+        Gauge.builder("analyzer.batches.unsettled", p, AnalyzerPipeline::unsettledBatches)
+                .description("Batches of closed windows not yet stored and published").register(meters);
+        Gauge.builder("analyzer.blocked", p, x -> x.blockedReason() == null ? 0 : 1)
+                .description("1 while no message is taken because results cannot be stored or published").register(meters);
+        Gauge.builder("analyzer.partitions.idle", p, AnalyzerPipeline::idlePartitions)
+                .description("Partitions the broker says are read to their end and silent past the idle timeout").register(meters);
+        Gauge.builder("analyzer.kafka.lag", p, AnalyzerPipeline::kafkaLag)
+                .description("Messages on the broker not yet read, per its latest end-offset answer").register(meters);
+        Gauge.builder("analyzer.end.offsets.age", endOffsets, KafkaEndOffsets::answerAgeSeconds).baseUnit("seconds")
+                .description("Age of the broker's latest end-offset answer (-1 before any)").register(meters);
         Gauge.builder("analyzer.event.time.lag", p, x -> x.watermark() == Long.MIN_VALUE ? 0
                         : (System.currentTimeMillis() * 1000 - x.watermark()) / 1e6)
                 .baseUnit("seconds").description("Wall clock minus the watermark").register(meters);
@@ -166,6 +202,9 @@ public class AnalyzerService {
 
     @PreDestroy
     void close() {
+        if (endOffsets != null) {
+            endOffsets.close();
+        }
         if (allocator != null) {
             allocator.close();
         }

@@ -1,6 +1,7 @@
 package io.streamingarrow.analyzer.consuming;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 
 import io.streamingarrow.analyzer.alerting.AlertTransition;
 import io.streamingarrow.analyzer.live.LiveFeed;
@@ -18,19 +19,25 @@ final class LiveOutputs implements Outputs {
     }
 
     @Override
-    public void windows(List<ClosedWindow> closed) {
-        kafka.windows(closed);
-        live.windows(closed);
+    public CompletionStage<Void> windows(List<ClosedWindow> closed) {
+        live.windows(closed); // after a Kafka failure the page may see a window twice: it redraws it
+        return kafka.windows(closed);
     }
 
     @Override
-    public void alert(AlertTransition transition) {
-        kafka.alert(transition);
+    public CompletionStage<Void> alert(AlertTransition transition) {
         live.alert(transition);
+        return kafka.alert(transition);
     }
 
     @Override
     public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable ack) {
         kafka.deadLetter(key, value, reason, topic, partition, offset, ack);
+    }
+
+    @Override
+    public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic, int partition,
+                               long offset, Runnable ack) {
+        kafka.deadLetterRows(key, value, reason, rows, count, topic, partition, offset, ack);
     }
 }

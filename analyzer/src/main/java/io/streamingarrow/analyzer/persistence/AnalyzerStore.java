@@ -215,6 +215,19 @@ public final class AnalyzerStore {
         return chain;
     }
 
+    /**
+     * Sets progress recorded beyond {@code plausibleMicros} back to the end of the latest window stored
+     * at or before it (the epoch if none); yields how many partitions it repaired.
+     */
+    public Uni<Integer> repairImplausibleProgress(String topic, long sizeMs, long slideMs, long plausibleMicros) {
+        return pool.preparedQuery("UPDATE " + schema + ".analyzer_progress SET final_up_to = coalesce((SELECT max(window_end)"
+                        + " FROM " + schema + ".window_aggregates WHERE window_size_ms = $2 AND window_end <= $4),"
+                        + " to_timestamp(0)) WHERE topic = $1 AND window_size_ms = $2 AND window_slide_ms = $3"
+                        + " AND final_up_to > $4")
+                .execute(Tuple.of(topic, sizeMs, slideMs, time(plausibleMicros)))
+                .map(rows -> rows.rowCount());
+    }
+
     /** Per partition of {@code topic}: what is final for this window configuration. */
     public Uni<Map<Integer, PartitionProgress>> progress(String topic, long sizeMs, long slideMs) {
         return pool.preparedQuery("SELECT kafka_partition, final_up_to, read_through_offset FROM " + schema

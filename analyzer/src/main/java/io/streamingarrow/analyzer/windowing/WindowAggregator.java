@@ -38,7 +38,7 @@ public final class WindowAggregator {
      * {@code maxWindowEnd}: the latest end of an open window it fed; {@code maxEventTs}: its latest event
      * time (both Long.MIN_VALUE if none).
      */
-    public record BatchResult(long rows, long lateRows, long replayedRows, long maxWindowEnd, long maxEventTs) {
+    public record BatchResult(long rows, long lateRows, long replayedRows, long maxWindowEnd, long maxEventTs, int refusedRows) {
     }
 
     private static final int SLOT_CACHE = 64; // window starts in flight at once, comfortably
@@ -53,6 +53,12 @@ public final class WindowAggregator {
     private final WindowSlot[] cachedSlot = new WindowSlot[SLOT_CACHE];
     private final ReusableByteArray deviceBytes = new ReusableByteArray();
     private final Map<String, TreeMap<Long, WindowAccumulator>> late = new LinkedHashMap<>();
+    private final TreeMap<Long, long[]> lateByWindow = new TreeMap<>(); // rows late per (latest) window start
+    private long lastLateStart = Long.MIN_VALUE;
+    private long[] lastLateCount;
+    private int[] refusedRows = new int[16];
+    private RowRefusal[] refusedWhy = new RowRefusal[16];
+    private int refused;
     private int openWindows;
     private int lateWindows;
     private long closedUpTo = Long.MIN_VALUE;
@@ -87,6 +93,10 @@ public final class WindowAggregator {
         return devices.size();
     }
 
+    public boolean lateCorrections() {
+        return lateCorrections;
+    }
+
     public WindowSpec spec() {
         return spec;
     }
@@ -105,6 +115,17 @@ public final class WindowAggregator {
      * {@code finalUpTo} (or the aggregator's own closed mark) are final: rows for them are late.
      */
     public BatchResult add(VectorSchemaRoot batch, long replayedUpTo, long finalUpTo) {
+        return add(batch, replayedUpTo, finalUpTo, RowRefusal.MAX_TS_MICROS);
+    }
+
+    /**
+     * As {@link #add(VectorSchemaRoot, long, long)}; rows the analyzer refuses ({@link RowRefusal}: a time
+     * outside what the stores hold or after {@code latestPlausibleMicros}, a device name PostgreSQL cannot
+     * store) go into no window and do not move the event time; they are listed until the next call
+     * ({@link #refusedRow}, {@link #refusal}).
+     */
+    public BatchResult add(VectorSchemaRoot batch, long replayedUpTo, long finalUpTo, long latestPlausibleMicros) {
+        refused = 0;
         long lateFrom = Math.max(closedUpTo, finalUpTo);
         FieldVector deviceVector = batch.getVector(SeedSchema.DEVICE);
         FieldVector tsVector = batch.getVector(SeedSchema.TS);
@@ -129,9 +150,27 @@ public final class WindowAggregator {
                 lateRows++; // no device or no time: no window can hold it
                 continue;
             }
-            long ts = timestamps.micros(row);
-            maxTs = Math.max(maxTs, ts);
+            long ts;
+            try {
+                ts = timestamps.micros(row);
+            } catch (ArithmeticException e) { // seconds or milliseconds beyond what µs can count
+                refuse(row, RowRefusal.TIMESTAMP_OUT_OF_RANGE);
+                continue;
+            }
+            if (ts < RowRefusal.MIN_TS_MICROS || ts > RowRefusal.MAX_TS_MICROS) {
+                refuse(row, RowRefusal.TIMESTAMP_OUT_OF_RANGE);
+                continue;
+            }
+            if (ts > latestPlausibleMicros) {
+                refuse(row, RowRefusal.TIMESTAMP_IN_FUTURE);
+                continue;
+            }
             names.read(row, deviceBytes);
+            if (holdsNul(deviceBytes.getBuffer(), (int) deviceBytes.getLength())) {
+                refuse(row, RowRefusal.NUL_IN_DEVICE);
+                continue;
+            }
+            maxTs = Math.max(maxTs, ts);
             int device = devices.idOf(deviceBytes.getBuffer(), (int) deviceBytes.getLength());
             boolean counted = false;
             boolean replayed = false;
@@ -165,10 +204,63 @@ public final class WindowAggregator {
                     replayedRows++;
                 } else {
                     lateRows++;
+                    tallyLate(Math.floorDiv(ts, spec.slideMicros()) * spec.slideMicros());
                 }
             }
         }
-        return new BatchResult(rows, lateRows, replayedRows, maxEnd, maxTs);
+        return new BatchResult(rows, lateRows, replayedRows, maxEnd, maxTs, refused);
+    }
+
+    private static boolean holdsNul(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void refuse(int row, RowRefusal why) {
+        if (refused == refusedRows.length) {
+            refusedRows = Arrays.copyOf(refusedRows, refused * 2);
+            refusedWhy = Arrays.copyOf(refusedWhy, refused * 2);
+        }
+        refusedRows[refused] = row;
+        refusedWhy[refused] = why;
+        refused++;
+    }
+
+    /** The batch row of the {@code i}-th row the last {@link #add} refused (ascending). */
+    public int refusedRow(int i) {
+        return refusedRows[i];
+    }
+
+    /** Why the last {@link #add} refused its {@code i}-th refused row. */
+    public RowRefusal refusal(int i) {
+        return refusedWhy[i];
+    }
+
+    private void tallyLate(long start) {
+        if (start != lastLateStart || lastLateCount == null) {
+            lastLateCount = lateByWindow.computeIfAbsent(start, s -> new long[1]);
+            lastLateStart = start;
+        }
+        lastLateCount[0]++;
+    }
+
+    /**
+     * Rows found late since the last call, by the start of the latest window each belonged to (whether
+     * left out or kept for a correction); the caller owns the returned map.
+     */
+    public Map<Long, long[]> drainLateTally() {
+        if (lateByWindow.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, long[]> drained = new TreeMap<>(lateByWindow);
+        lateByWindow.clear();
+        lastLateCount = null;
+        lastLateStart = Long.MIN_VALUE;
+        return drained;
     }
 
     private WindowAccumulator openWindow(int device, long start) {

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -24,6 +26,7 @@ import io.streamingarrow.analyzer.alerting.AlertTransition;
 import io.streamingarrow.analyzer.consuming.AnalyzerPipeline;
 import io.streamingarrow.analyzer.consuming.Outputs;
 import io.streamingarrow.analyzer.windowing.ClosedWindow;
+import io.streamingarrow.analyzer.windowing.EndOffsets;
 import io.streamingarrow.analyzer.windowing.Watermarks;
 import io.streamingarrow.analyzer.windowing.WindowAggregator;
 import io.streamingarrow.analyzer.windowing.WindowSpec;
@@ -81,28 +84,39 @@ class RestartRecoveryTest {
         final Map<String, ClosedWindow> latest = new TreeMap<>();
 
         @Override
-        public void windows(List<ClosedWindow> closed) {
+        public CompletionStage<Void> windows(List<ClosedWindow> closed) {
             for (ClosedWindow w : closed) {
                 latest.merge(w.device() + "@" + w.startMicros(), w, (a, b) -> b.revision() >= a.revision() ? b : a);
             }
+            return CompletableFuture.completedFuture(null);
         }
 
         @Override
-        public void alert(AlertTransition transition) {
+        public CompletionStage<Void> alert(AlertTransition transition) {
+            return CompletableFuture.completedFuture(null);
         }
 
         @Override
         public void deadLetter(byte[] key, byte[] value, String reason, String topic, int partition, long offset, Runnable ack) {
             ack.run();
         }
+
+        @Override
+        public void deadLetterRows(byte[] key, byte[] value, String reason, String rows, int count, String topic,
+                                   int partition, long offset, Runnable ack) {
+            ack.run();
+        }
     }
 
     private final PublishedWindows published = new PublishedWindows();
 
-    private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock, boolean corrections) {
+    private AnalyzerPipeline pipeline(AnalyzerStore store, WindowSpec spec, AtomicLong clock, boolean corrections,
+                                      Map<Integer, Long> endOffsets) {
+        // The broker holds the whole stream and always answers.
+        EndOffsets broker = () -> new EndOffsets.Answer(endOffsets, clock.get());
         return new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT),
                 new WindowAggregator(spec, List.of("cpu_used"), 100_000, corrections),
-                new Watermarks(300_000, Duration.ofSeconds(5).toNanos(), spec.sizeMicros()),
+                new Watermarks(300_000, Duration.ofSeconds(5).toNanos(), spec.sizeMicros(), broker, Duration.ofSeconds(3).toNanos()),
                 new AlertEngine(List.of()), store, published, clock::get, TOPIC, Duration.ofSeconds(30));
     }
 
@@ -165,7 +179,11 @@ class RestartRecoveryTest {
 
         // First run: crash after 70 messages; acknowledgements recorded per partition.
         Map<Integer, List<Long>> acked = new HashMap<>();
-        AnalyzerPipeline first = pipeline(store, spec, clock, lateRows);
+        Map<Integer, Long> endOffsets = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            endOffsets.put(p, nextOffset[p]);
+        }
+        AnalyzerPipeline first = pipeline(store, spec, clock, lateRows, endOffsets);
         first.restore();
         for (Message message : stream.subList(0, 70)) {
             first.onMessage(message.partition(), message.offset(), null, message.bytes(),
@@ -187,7 +205,7 @@ class RestartRecoveryTest {
         if (lateRows) {
             assertTrue(revisedWindows() > 0, "late rows corrected stored windows before the crash");
         }
-        AnalyzerPipeline second = pipeline(store, spec, clock, lateRows);
+        AnalyzerPipeline second = pipeline(store, spec, clock, lateRows, endOffsets);
         second.restore();
         for (Message message : stream) {
             if (message.offset() >= committed.get(message.partition())) {

@@ -2,40 +2,112 @@ package io.streamingarrow.analyzer.windowing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
+/** The watermark and the idleness rule, with a fake broker answering (or not) for the end offsets. */
 class WatermarksTest {
 
     private static final long SECOND = 1_000_000_000L;
 
+    /** A broker that answers what the test says, when the test says. */
+    private static final class FakeBroker implements EndOffsets {
+        final Map<Integer, Long> ends = new HashMap<>();
+        Answer latest;
+
+        void answers(long atNanos) {
+            latest = new Answer(Map.copyOf(ends), atNanos);
+        }
+
+        @Override
+        public Answer latest() {
+            return latest;
+        }
+    }
+
+    private final FakeBroker broker = new FakeBroker();
+
+    private Watermarks watermarks() {
+        return new Watermarks(500_000, 10 * SECOND, 1_000_000, broker, 3 * SECOND);
+    }
+
     @Test
     void theSlowestActivePartitionHoldsTheWatermarkUntilItGoesIdle() {
-        Watermarks watermarks = new Watermarks(500_000, 10 * SECOND, 1_000_000);
+        Watermarks watermarks = watermarks();
         assertEquals(Long.MIN_VALUE, watermarks.current(0), "no data yet");
-        watermarks.observe(0, 10_000_000, 0);
-        watermarks.observe(1, 4_000_000, 0);
+        watermarks.observe(0, 0, 10_000_000, 0);
+        watermarks.observe(1, 0, 4_000_000, 0);
+        broker.ends.put(0, 1L);
+        broker.ends.put(1, 1L);
         assertEquals(3_500_000, watermarks.current(SECOND), "min over partitions, minus lateness");
-        watermarks.observe(0, 20_000_000, 9 * SECOND);
+        watermarks.observe(0, 1, 20_000_000, 9 * SECOND);
+        broker.ends.put(0, 2L);
+        broker.answers(10 * SECOND);
         assertEquals(3_500_000, watermarks.current(9 * SECOND));
-        assertEquals(19_500_000, watermarks.current(11 * SECOND), "partition 1 idle: no longer holds it back");
+        assertEquals(19_500_000, watermarks.current(11 * SECOND), "partition 1 read to its end and silent: idle");
+        broker.answers(29 * SECOND);
         assertEquals(21_000_000, watermarks.current(30 * SECOND), "all idle: the last windows close");
         watermarks.forget(0);
         assertEquals(5_000_000, watermarks.current(30 * SECOND));
     }
 
     @Test
-    void anAssignedPartitionWithoutDataHoldsTheWatermarkUntilIdle() {
-        Watermarks watermarks = new Watermarks(500_000, 10 * SECOND, 1_000_000);
-        watermarks.assign(0, 0);
-        watermarks.assign(1, 0);
-        watermarks.observe(0, 10_000_000, SECOND);
+    void aSilentPartitionWithUnreadMessagesOnTheBrokerIsNotIdle() {
+        Watermarks watermarks = watermarks();
+        watermarks.observe(0, 0, 10_000_000, 0);
+        watermarks.observe(1, 0, 4_000_000, 0);
+        watermarks.observe(0, 1, 20_000_000, 15 * SECOND);
+        broker.ends.put(0, 2L);
+        broker.ends.put(1, 7L); // the producer wrote on; this consumer's link to the broker is what is down
+        broker.answers(15 * SECOND);
+        assertEquals(3_500_000, watermarks.current(16 * SECOND), "partition 1 lags: it holds the watermark");
+        assertEquals(0, watermarks.idlePartitions(16 * SECOND));
+        assertEquals(6, watermarks.lag());
+    }
+
+    @Test
+    void whileTheBrokerCannotBeReachedNothingIsIdle() {
+        Watermarks watermarks = watermarks();
+        watermarks.observe(0, 4, 10_000_000, 0);
+        watermarks.observe(1, 9, 4_000_000, 0);
+        broker.ends.put(0, 5L);
+        broker.ends.put(1, 10L);
+        assertEquals(3_500_000, watermarks.current(60 * SECOND), "the broker never answered: nothing idle");
+        broker.answers(SECOND); // caught up as of 1 s, then the broker goes away
+        assertEquals(3_500_000, watermarks.current(20 * SECOND), "its last answer is too old: nothing idle");
+        assertEquals(0, watermarks.idlePartitions(20 * SECOND));
+        broker.answers(60 * SECOND); // back, and everything was read
+        assertEquals(11_000_000, watermarks.current(61 * SECOND), "idle again: the last windows close");
+        assertEquals(2, watermarks.idlePartitions(61 * SECOND));
+    }
+
+    @Test
+    void anAssignedPartitionWithoutDataHoldsTheWatermarkUntilTheBrokerSaysItIsEmpty() {
+        Watermarks watermarks = watermarks();
+        watermarks.assign(0, 0, 0);
+        watermarks.assign(1, 3, 0);
+        watermarks.observe(0, 0, 10_000_000, SECOND);
+        broker.ends.put(0, 1L);
+        broker.ends.put(1, 3L);
+        broker.answers(2 * SECOND);
         assertEquals(Long.MIN_VALUE, watermarks.current(2 * SECOND), "partition 1 may still send older events");
-        watermarks.observe(1, 8_000_000, 3 * SECOND);
+        watermarks.observe(1, 3, 8_000_000, 3 * SECOND);
         assertEquals(7_500_000, watermarks.current(3 * SECOND));
-        Watermarks quiet = new Watermarks(500_000, 10 * SECOND, 1_000_000);
-        quiet.assign(0, 0);
-        quiet.assign(1, 0);
-        quiet.observe(0, 10_000_000, 5 * SECOND);
-        assertEquals(9_500_000, quiet.current(11 * SECOND), "partition 1 never spoke and went idle");
+
+        FakeBroker quietBroker = new FakeBroker();
+        Watermarks quiet = new Watermarks(500_000, 10 * SECOND, 1_000_000, quietBroker, 3 * SECOND);
+        quiet.assign(0, 0, 0);
+        quiet.assign(1, 3, 0);
+        quiet.assign(2, Watermarks.UNKNOWN, 0);
+        quiet.observe(0, 0, 10_000_000, 5 * SECOND);
+        quietBroker.ends.put(0, 1L);
+        quietBroker.ends.put(1, 3L);
+        quietBroker.ends.put(2, 0L);
+        quietBroker.answers(11 * SECOND);
+        assertEquals(Long.MIN_VALUE, quiet.current(11 * SECOND), "partition 2's position is unknown: it holds");
+        quiet.forget(2);
+        assertEquals(9_500_000, quiet.current(11 * SECOND), "partition 1 never spoke, and the broker has nothing for it");
     }
 }

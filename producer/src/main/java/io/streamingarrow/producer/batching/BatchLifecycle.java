@@ -2,7 +2,9 @@ package io.streamingarrow.producer.batching;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -16,7 +18,8 @@ import io.streamingarrow.producer.ProducerConfig;
 
 /**
  * The batcher's clock: a linger tick (its own thread, since the Quarkus scheduler's intervals start at
- * one second) and the final flush on shutdown.
+ * one second), the requested flushes that wait for an acknowledgement (run on the same thread, not on
+ * Kafka's), and the final flush on shutdown.
  */
 @ApplicationScoped
 public class BatchLifecycle {
@@ -30,6 +33,7 @@ public class BatchLifecycle {
     ProducerConfig config;
 
     private ScheduledExecutorService ticker;
+    private final AtomicBoolean requestedFlushQueued = new AtomicBoolean();
 
     void onStart(@Observes StartupEvent event) {
         long tickMillis = Math.max(5, Math.min(50, config.batching().linger().toMillis() / 4));
@@ -39,6 +43,7 @@ public class BatchLifecycle {
             return thread;
         });
         ticker.scheduleWithFixedDelay(this::flushLingering, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        batcher.onFlushWanted(this::queueRequestedFlush);
         ticker.scheduleAtFixedRate(this::logRate, 10, 10, TimeUnit.SECONDS);
     }
 
@@ -54,6 +59,24 @@ public class BatchLifecycle {
         lastNanos = now;
         LOG.infof("published %,d rows to Kafka (%,.0f rows/s over the last 10 s); %d/%d batches in flight, %,d rows buffered",
                 rows, perSecond, batcher.batchesInFlight(), batcher.maxInFlight(), batcher.bufferedRows());
+    }
+
+    /** At most one queued task however many acknowledgements arrive meanwhile. */
+    private void queueRequestedFlush() {
+        if (requestedFlushQueued.compareAndSet(false, true)) {
+            try {
+                ticker.execute(() -> {
+                    requestedFlushQueued.set(false);
+                    try {
+                        batcher.flushRequested();
+                    } catch (RuntimeException e) {
+                        LOG.error("requested flush failed", e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                requestedFlushQueued.set(false); // shutting down: the final drain flushes everything
+            }
+        }
     }
 
     private void flushLingering() {

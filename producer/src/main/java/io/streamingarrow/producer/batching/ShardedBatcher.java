@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -28,6 +29,12 @@ import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
  * A row that needs a flush when no slot is free is refused ({@link #tryAppend}) or waits for a slot
  * ({@link #appendWaiting}); nothing queues without bound. Memory is bounded by the shards' builders
  * (max-rows each) plus the in-flight encoded batches.
+ *
+ * <p>Acknowledgements: every batch has a {@link BatchTicket}; {@link #tryAppendForAck} returns the ticket
+ * of the batch the row went into, and {@link #requestFlush} asks for those batches to leave without
+ * waiting for linger. A requested lane flushes at once when none of its batches is in flight, otherwise
+ * as soon as its in-flight batch is acknowledged (see {@link #onFlushWanted}): rows of concurrent
+ * requests gather meanwhile, one round trip to Kafka at most, and go out as one batch.
  */
 public final class ShardedBatcher implements AutoCloseable {
 
@@ -53,6 +60,9 @@ public final class ShardedBatcher implements AutoCloseable {
     private final AtomicLong inFlightBytes = new AtomicLong();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean closed;
+    /** Lanes with a flush requested and not yet done; read without a lock to decide whether to wake anyone. */
+    private final AtomicInteger lanesWantingFlush = new AtomicInteger();
+    private volatile Runnable flushWanted = () -> { };
 
     private final Counter[] flushes = new Counter[FlushReason.values().length];
     private final Counter rowsPublished;
@@ -75,7 +85,7 @@ public final class ShardedBatcher implements AutoCloseable {
         this.lanes = new Lane[shards.count()];
         try {
             for (int i = 0; i < lanes.length; i++) {
-                lanes[i] = new Lane(shards.key(i), new SeedBatchBuilder(allocator, limits.maxRows()));
+                lanes[i] = new Lane(i, shards.key(i), new SeedBatchBuilder(allocator, limits.maxRows()));
             }
         } catch (RuntimeException e) {
             close();
@@ -160,19 +170,79 @@ public final class ShardedBatcher implements AutoCloseable {
     /** Appends a row whose measures may be null (HTTP ingest); never blocks on Kafka. */
     public boolean tryAppendNullable(String device, long tsMicros, Float cpuUsed, Float cpuFree, Float memoryUsed,
                                      Float memoryFree, Integer runElapsedMs) {
+        return tryAppendForAck(device, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs) != null;
+    }
+
+    /**
+     * Appends a row whose measures may be null and returns the ticket of the batch it went into, or null
+     * when the batcher is saturated (nothing was appended). Never blocks on Kafka.
+     */
+    public BatchTicket tryAppendForAck(String device, long tsMicros, Float cpuUsed, Float cpuFree, Float memoryUsed,
+                                       Float memoryFree, Integer runElapsedMs) {
         Lane lane = lanes[shards.shardOf(device.getBytes(StandardCharsets.UTF_8))];
         synchronized (lane) {
             if (closed) {
-                return false;
+                return null;
             }
             if (!makeRoom(lane)) {
                 saturations.increment();
-                return false;
+                return null;
             }
             lane.builder.appendNullable(device, tsMicros, cpuUsed, cpuFree, memoryUsed, memoryFree, runElapsedMs);
-            afterAppend(lane);
-            return true;
+            return afterAppend(lane);
         }
+    }
+
+    /**
+     * Asks for the batches of these tickets to be flushed now rather than at linger: each lane whose open
+     * batch is one of them flushes at once if it has no batch in flight and a slot is free; otherwise
+     * when its in-flight batch is acknowledged or a slot frees up ({@link #flushRequested}).
+     */
+    public void requestFlush(Iterable<BatchTicket> tickets) {
+        for (BatchTicket ticket : tickets) {
+            Lane lane = lanes[ticket.shard()];
+            synchronized (lane) {
+                if (closed || lane.ticket != ticket) {
+                    continue; // already flushed (or failed): nothing left to ask for
+                }
+                if (!lane.flushRequested) {
+                    lane.flushRequested = true;
+                    lanesWantingFlush.incrementAndGet();
+                }
+                flushIfRequested(lane);
+            }
+        }
+    }
+
+    /**
+     * Flushes the lanes whose flush was requested and that can go now. Called when a batch is acknowledged
+     * (through {@link #onFlushWanted}) and on every linger tick, as a fallback.
+     */
+    public void flushRequested() {
+        if (lanesWantingFlush.get() == 0) {
+            return;
+        }
+        for (Lane lane : lanes) {
+            synchronized (lane) {
+                if (!closed) {
+                    flushIfRequested(lane);
+                }
+            }
+        }
+    }
+
+    /**
+     * Called, on Kafka's acknowledgement thread, when a batch settled while some lane waits for a requested
+     * flush. It should hand {@link #flushRequested} to another thread: encoding a batch does not belong on
+     * Kafka's I/O thread.
+     */
+    public void onFlushWanted(Runnable wake) {
+        this.flushWanted = wake;
+    }
+
+    /** Lanes whose flush was requested and has not happened yet. */
+    public int lanesWantingFlush() {
+        return lanesWantingFlush.get();
     }
 
     /** True when every in-flight slot is taken: the next full batch could not be flushed. */
@@ -180,7 +250,7 @@ public final class ShardedBatcher implements AutoCloseable {
         return inFlight.availablePermits() == 0;
     }
 
-    /** Flushes every batch whose first row has waited {@code linger}; called periodically. */
+    /** Flushes every batch whose first row has waited {@code linger}, and requested flushes that can go; called periodically. */
     public void flushLingering() {
         long now = nanoClock.getAsLong();
         for (Lane lane : lanes) {
@@ -190,6 +260,7 @@ public final class ShardedBatcher implements AutoCloseable {
                 }
             }
         }
+        flushRequested();
     }
 
     /**
@@ -260,13 +331,36 @@ public final class ShardedBatcher implements AutoCloseable {
         return due == null || flush(lane, due, 0);
     }
 
-    private void afterAppend(Lane lane) {
+    /** Starts the batch's ticket with its first row, flushes a full batch; returns the ticket of the row's batch. */
+    private BatchTicket afterAppend(Lane lane) {
         if (lane.builder.rowCount() == 1) {
             lane.firstRowNanos = nanoClock.getAsLong();
+            lane.ticket = new BatchTicket(lane.index);
         }
+        BatchTicket ticket = lane.ticket;
         FlushReason due = due(lane);
         if (due != null) {
             flush(lane, due, 0); // if no slot is free now, the next append (or the linger tick) tries again
+        }
+        return ticket;
+    }
+
+    /** A requested flush goes when the lane has no batch in flight (else its ack brings it back here). Lane lock held. */
+    private void flushIfRequested(Lane lane) {
+        if (!lane.flushRequested) {
+            return;
+        }
+        if (lane.builder.isEmpty()) {
+            clearFlushRequest(lane);
+        } else if (lane.inFlight.get() == 0) {
+            flush(lane, FlushReason.REQUESTED, 0); // no slot free: a settling batch wakes us again
+        }
+    }
+
+    private void clearFlushRequest(Lane lane) {
+        if (lane.flushRequested) {
+            lane.flushRequested = false;
+            lanesWantingFlush.decrementAndGet();
         }
     }
 
@@ -290,11 +384,18 @@ public final class ShardedBatcher implements AutoCloseable {
     private void handOver(Lane lane, FlushReason reason) {
         int rows = lane.builder.rowCount();
         long dataBytes = lane.builder.dataBytes();
+        BatchTicket ticket = lane.ticket;
+        lane.ticket = null;
+        clearFlushRequest(lane);
         byte[] bytes;
         try {
             bytes = lane.builder.encodeAndReset(encoder);
         } catch (RuntimeException e) {
             inFlight.release();
+            batchesFailed.increment();
+            if (ticket != null) {
+                ticket.failed(e); // the rows are gone with the builder's reset: their sources must hear it
+            }
             throw e;
         }
         EncodedBatch batch = new EncodedBatch(lane.key, sequence.incrementAndGet(), rows, dataBytes, bytes, reason);
@@ -302,19 +403,21 @@ public final class ShardedBatcher implements AutoCloseable {
         batchRows.record(rows);
         compressionRatio.record((double) dataBytes / bytes.length);
         inFlightBytes.addAndGet(bytes.length);
+        lane.inFlight.incrementAndGet();
         long started = nanoClock.getAsLong();
         CompletionStage<Void> acknowledged;
         try {
             acknowledged = sink.publish(batch);
         } catch (RuntimeException e) {
-            settle(batch, started, e); // the rows left the builder; the failure is counted and logged
+            settle(lane, batch, ticket, started, e); // the rows left the builder; the failure is counted, logged, told
             return;
         }
-        acknowledged.whenComplete((ok, error) -> settle(batch, started, error));
+        acknowledged.whenComplete((ok, error) -> settle(lane, batch, ticket, started, error));
     }
 
-    private void settle(EncodedBatch batch, long started, Throwable error) {
+    private void settle(Lane lane, EncodedBatch batch, BatchTicket ticket, long started, Throwable error) {
         inFlightBytes.addAndGet(-batch.bytes().length);
+        lane.inFlight.decrementAndGet();
         inFlight.release();
         if (error == null) {
             publishLatency.record(nanoClock.getAsLong() - started, TimeUnit.NANOSECONDS);
@@ -324,6 +427,16 @@ public final class ShardedBatcher implements AutoCloseable {
         } else {
             batchesFailed.increment();
             LOG.errorf(error, "batch %d (%s, %d rows) was not stored in Kafka", batch.sequence(), batch.key(), batch.rows());
+        }
+        if (lanesWantingFlush.get() > 0) {
+            flushWanted.run();
+        }
+        if (ticket != null) {
+            if (error == null) {
+                ticket.acknowledged();
+            } else {
+                ticket.failed(error);
+            }
         }
     }
 
@@ -339,26 +452,38 @@ public final class ShardedBatcher implements AutoCloseable {
         }
     }
 
-    /** Frees the builders; rows offered afterwards are refused. */
+    /** Frees the builders; rows offered afterwards are refused, and rows still in a builder fail their tickets. */
     @Override
     public void close() {
         closed = true;
         for (Lane lane : lanes) {
             if (lane != null) {
                 synchronized (lane) {
+                    if (lane.ticket != null) {
+                        lane.ticket.failed(new IllegalStateException("the producer closed before "
+                                + lane.builder.rowCount() + " rows of " + lane.key + " were flushed"));
+                        lane.ticket = null;
+                    }
                     lane.builder.close();
                 }
             }
         }
     }
 
-    /** One shard's builder; its monitor guards it. */
+    /** One shard's builder; its monitor guards it, except {@code inFlight}, which acknowledgements update. */
     private static final class Lane {
+        final int index;
         final String key;
         final SeedBatchBuilder builder;
         long firstRowNanos;
+        /** The ticket of the batch being built; null while the builder is empty. */
+        BatchTicket ticket;
+        boolean flushRequested;
+        /** This lane's batches sent and not yet settled. */
+        final AtomicInteger inFlight = new AtomicInteger();
 
-        Lane(String key, SeedBatchBuilder builder) {
+        Lane(int index, String key, SeedBatchBuilder builder) {
+            this.index = index;
             this.key = key;
             this.builder = builder;
         }

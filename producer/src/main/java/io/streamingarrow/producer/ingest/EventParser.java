@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,9 @@ import io.streamingarrow.shared.schema.SeedSchema;
  * per-event rejections. A bad event never spoils the others. Fields are the seed schema's: {@code device}
  * (required string), {@code ts} (optional: an ISO-8601 instant or integer epoch microseconds; absent
  * means now), the four float measures and {@code run_elapsed_ms} (optional, may be null).
+ *
+ * <p>An event is rejected, never rewritten, when the stores could not hold it as sent ({@link RowRules}),
+ * and when its bytes are not well-formed UTF-8: decoding would silently turn them into U+FFFD.
  */
 public final class EventParser {
 
@@ -30,7 +34,7 @@ public final class EventParser {
     public record Result(List<IngestEvent> events, List<Rejection> rejections) {
     }
 
-    static final int MAX_DEVICE_BYTES = 256;
+    static final int MAX_DEVICE_BYTES = RowRules.MAX_DEVICE_BYTES;
     private static final Set<String> FIELDS = Set.of(SeedSchema.DEVICE, SeedSchema.TS, SeedSchema.CPU_USED,
             SeedSchema.CPU_FREE, SeedSchema.MEMORY_USED, SeedSchema.MEMORY_FREE, SeedSchema.RUN_ELAPSED_MS);
 
@@ -55,7 +59,15 @@ public final class EventParser {
     }
 
     private void parseArray(byte[] body, long nowMicros, List<IngestEvent> events, List<Rejection> rejections) {
-        try (JsonParser parser = json.getFactory().createParser(body)) {
+        // Malformed UTF-8 would be decoded to U+FFFD (or stop the parser and lose the rest of the array):
+        // parse a copy in which each malformed byte is an ASCII '?', and reject every element that held one.
+        BitSet malformed = null;
+        byte[] parsed = body;
+        if (Utf8Check.firstInvalid(body, 0, body.length) >= 0) {
+            parsed = body.clone();
+            malformed = Utf8Check.markAndReplaceInvalid(parsed);
+        }
+        try (JsonParser parser = json.getFactory().createParser(parsed)) {
             parser.nextToken(); // [
             while (true) {
                 JsonToken token = parser.nextToken();
@@ -63,8 +75,14 @@ public final class EventParser {
                     break;
                 }
                 int line = parser.currentTokenLocation().getLineNr();
+                int start = (int) parser.currentTokenLocation().getByteOffset();
                 JsonNode node = parser.readValueAsTree();
-                accept(node, line, nowMicros, events, rejections);
+                int bad = malformed == null ? -1 : malformed.nextSetBit(start);
+                if (bad >= 0 && bad < parser.currentLocation().getByteOffset()) {
+                    rejections.add(new Rejection(line, malformedUtf8(bad - start)));
+                } else {
+                    accept(node, line, nowMicros, events, rejections);
+                }
             }
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 1 : e.getLocation().getLineNr();
@@ -83,8 +101,11 @@ public final class EventParser {
                 end++;
             }
             line++;
-            String text = new String(body, start, end - start, StandardCharsets.UTF_8).strip();
-            if (!text.isEmpty()) {
+            int bad = Utf8Check.firstInvalid(body, start, end);
+            String text = bad >= 0 ? "" : new String(body, start, end - start, StandardCharsets.UTF_8).strip();
+            if (bad >= 0) {
+                rejections.add(new Rejection(line, malformedUtf8(bad - start)));
+            } else if (!text.isEmpty()) {
                 try {
                     accept(json.readTree(text), line, nowMicros, events, rejections);
                 } catch (JsonProcessingException e) {
@@ -93,6 +114,10 @@ public final class EventParser {
             }
             start = end + 1;
         }
+    }
+
+    private static String malformedUtf8(int offset) {
+        return "not valid UTF-8 (byte " + offset + " of the event); the event was not read, so that no name is altered";
     }
 
     private static void accept(JsonNode node, int line, long nowMicros, List<IngestEvent> events, List<Rejection> rejections) {
@@ -115,11 +140,12 @@ public final class EventParser {
             }
         }
         JsonNode device = node.get(SeedSchema.DEVICE);
-        if (device == null || !device.isTextual() || device.asText().isBlank()) {
+        if (device == null || !device.isTextual()) {
             throw new IllegalArgumentException("'device' is required and must be a non-empty string");
         }
-        if (device.asText().getBytes(StandardCharsets.UTF_8).length > MAX_DEVICE_BYTES) {
-            throw new IllegalArgumentException("'device' is longer than " + MAX_DEVICE_BYTES + " bytes");
+        String deviceViolation = RowRules.deviceViolation(device.asText());
+        if (deviceViolation != null) {
+            throw new IllegalArgumentException(deviceViolation);
         }
         return new IngestEvent(line, device.asText(), timestamp(node.get(SeedSchema.TS), nowMicros),
                 measure(node, SeedSchema.CPU_USED), measure(node, SeedSchema.CPU_FREE),
@@ -131,19 +157,42 @@ public final class EventParser {
             return nowMicros;
         }
         if (ts.isIntegralNumber() && ts.canConvertToLong()) {
-            return ts.asLong();
+            return inStoreRange(ts.asLong(), ts.asLong() + " (epoch µs)");
+        }
+        if (ts.isIntegralNumber()) {
+            throw new IllegalArgumentException(RowRules.tsViolation(ts.isBigInteger() && ts.bigIntegerValue().signum() < 0
+                    ? Long.MIN_VALUE : Long.MAX_VALUE, ts.asText() + " (epoch µs)"));
         }
         if (ts.isTextual()) {
+            Instant instant;
             try {
-                Instant instant = Instant.parse(ts.asText());
-                return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
-            } catch (DateTimeParseException | ArithmeticException e) {
+                instant = Instant.parse(ts.asText());
+            } catch (DateTimeParseException e) {
                 throw new IllegalArgumentException("'ts' is not an ISO-8601 instant: " + ts.asText());
             }
+            long micros;
+            try {
+                micros = Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1000);
+            } catch (ArithmeticException e) {
+                micros = instant.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            return inStoreRange(micros, ts.asText());
         }
         throw new IllegalArgumentException("'ts' must be an ISO-8601 instant string or integer epoch microseconds");
     }
 
+    private static long inStoreRange(long micros, String asSent) {
+        String violation = RowRules.tsViolation(micros, asSent);
+        if (violation != null) {
+            throw new IllegalArgumentException(violation);
+        }
+        return micros;
+    }
+
+    /**
+     * A measure, or null. Float32 in both stores could hold NaN and ±Infinity, but JSON cannot carry
+     * them, and a number beyond Float32's range would become Infinity: that is refused, not rounded.
+     */
     private static Float measure(JsonNode node, String name) {
         JsonNode value = node.get(name);
         if (value == null || value.isNull()) {

@@ -12,6 +12,13 @@ public interface ClickHouseConfig {
     @WithDefault("http://127.0.0.1:8123")
     String url();
 
+    /**
+     * How the sink talks to ClickHouse: {@code java-client} (the official ClickHouse Java client, client-v2)
+     * or {@code vertx} (the sink's own HTTP client on Vert.x, kept for comparison; see sink/README.md).
+     */
+    @WithDefault("java-client")
+    Transport transport();
+
     @WithDefault("default")
     String user();
 
@@ -37,4 +44,10 @@ public interface ClickHouseConfig {
     /** Time limit of one HTTP request, from sending to the end of the answer. */
     @WithDefault("60s")
     Duration requestTimeout();
+
+    /** The implementations of {@link ClickHouseTransport}; configured as {@code java-client} or {@code vertx}. */
+    enum Transport {
+        JAVA_CLIENT,
+        VERTX
+    }
 }

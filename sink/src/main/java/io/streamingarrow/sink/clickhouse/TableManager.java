@@ -19,15 +19,15 @@ public final class TableManager {
     private static final Logger LOG = Logger.getLogger(TableManager.class);
     private static final int UNKNOWN_TABLE = 60;
 
-    private final ClickHouseHttp http;
+    private final ClickHouseTransport clickHouse;
     private final String database;
     private final String table;
     private final boolean autoCreate;
     private final Duration timeout;
     private volatile ServerVersion version;
 
-    public TableManager(ClickHouseHttp http, String database, String table, boolean autoCreate, Duration timeout) {
-        this.http = http;
+    public TableManager(ClickHouseTransport clickHouse, String database, String table, boolean autoCreate, Duration timeout) {
+        this.clickHouse = clickHouse;
         this.database = database;
         this.table = table;
         this.autoCreate = autoCreate;
@@ -45,7 +45,7 @@ public final class TableManager {
     public ServerVersion version() {
         ServerVersion v = version;
         if (v == null) {
-            v = ServerVersion.parse(await(http.query("SELECT version()")));
+            v = ServerVersion.parse(await(clickHouse.query("SELECT version()")));
             version = v;
         }
         return v;
@@ -62,12 +62,12 @@ public final class TableManager {
         }
         String ddl = TableDdl.createTable(database, table, arrowSchema, version());
         LOG.infof("creating %s.%s on ClickHouse %s:%n%s", database, table, version().text(), ddl);
-        await(http.query(ddl));
+        await(clickHouse.query(ddl));
         return describe();
     }
 
     public TableSchema describe() {
-        String tsv = await(http.query("DESCRIBE TABLE " + Identifiers.table(database, table) + " FORMAT TabSeparated"));
+        String tsv = await(clickHouse.query("DESCRIBE TABLE " + Identifiers.table(database, table) + " FORMAT TabSeparated"));
         return TableSchema.parseDescribe(database, table, tsv);
     }
 

@@ -46,6 +46,20 @@ public final class SinkMetrics implements InsertMetrics {
         rowsIn.increment(rows);
     }
 
+    /**
+     * A message without bytes: {@code value} is {@code null} (a Kafka tombstone) or {@code empty} (a value of
+     * zero bytes). Counted apart from other dead letters because only a producer bug or a compaction tool
+     * sends them, and they have no rows to count.
+     */
+    public void emptyMessage(boolean tombstone) {
+        registry.counter("sink.messages.empty", "value", tombstone ? "null" : "empty").increment();
+    }
+
+    /** Rows taken out of a message and sent to the dead-letter topic, by {@code dlq-reason}. */
+    public void rowsDeadLettered(String reason, long rows) {
+        registry.counter("sink.rows.dead.lettered", "reason", reason).increment(rows);
+    }
+
     public void extraColumn(String column) {
         registry.counter("sink.extra.columns", "column", column).increment();
     }

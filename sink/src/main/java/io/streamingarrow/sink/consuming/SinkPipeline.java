@@ -1,5 +1,7 @@
 package io.streamingarrow.sink.consuming;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -19,9 +21,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.streamingarrow.shared.ipc.ArrowDecodeException;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
+import io.streamingarrow.shared.rows.RejectedRows;
 import io.streamingarrow.sink.SinkConfig;
 import io.streamingarrow.sink.clickhouse.ClickHouseException;
-import io.streamingarrow.sink.clickhouse.ClickHouseHttp;
+import io.streamingarrow.sink.clickhouse.ClickHouseTransport;
 import io.streamingarrow.sink.clickhouse.TableManager;
 import io.streamingarrow.sink.conversion.ConversionPlanner;
 import io.streamingarrow.sink.conversion.ConversionRefusedException;
@@ -37,7 +40,8 @@ import io.streamingarrow.sink.kafka.KafkaOrigin;
 /**
  * From a Kafka message to rows in ClickHouse: decode and encode on the sink's pipeline thread, buffer,
  * insert, then acknowledge (at-least-once: a message is acknowledged only after the INSERT holding its
- * rows succeeded, or after it went to the dead-letter topic).
+ * rows succeeded and Kafka has the dead letter of its bad rows, if any, or after the whole message went
+ * to the dead-letter topic).
  */
 @ApplicationScoped
 public class SinkPipeline {
@@ -48,7 +52,7 @@ public class SinkPipeline {
     SinkConfig config;
 
     @Inject
-    ClickHouseHttp http;
+    ClickHouseTransport clickHouse;
 
     @Inject
     DeadLetterPublisher deadLetters;
@@ -72,7 +76,7 @@ public class SinkPipeline {
         });
         metrics = new SinkMetrics(registry);
         var ch = config.clickhouse();
-        TableManager tables = new TableManager(http, ch.database(), ch.table(), ch.autoCreate(), ch.requestTimeout());
+        TableManager tables = new TableManager(clickHouse, ch.database(), ch.table(), ch.autoCreate(), ch.requestTimeout());
         plans = new PlanCache(tables, new ConversionPlanner(config.failOnExtraColumns()));
         var d = config.decode();
         encoder = new MessageEncoder(new ArrowIpcDecoder(new DecodeLimits(d.maxMessageBytes(), d.maxDecodedBytes(),
@@ -81,7 +85,7 @@ public class SinkPipeline {
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),
                 in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip()),
-                (sql, parts, gzipped) -> http.insert(sql, ClickHouseHttp.body(parts), gzipped),
+                clickHouse::insert,
                 pipeline, metrics);
         Gauge.builder("sink.buffer.rows", batcher, InsertBatcher::bufferedRows).register(registry);
         Gauge.builder("sink.buffer.bytes", batcher, InsertBatcher::bufferedBytes).baseUnit("bytes").register(registry);
@@ -113,11 +117,14 @@ public class SinkPipeline {
 
     private void process(Message<byte[]> message, CompletableFuture<Void> next, int attempt) {
         KafkaOrigin origin = KafkaOrigin.of(message);
+        byte[] payload = message.getPayload();
         EncodedMessage encoded;
         try {
-            byte[] payload = message.getPayload();
-            encoded = encoder.encode(payload == null ? new byte[0] : payload, origin.partition(), origin.offset());
+            encoded = encoder.encode(payload, origin.partition(), origin.offset());
         } catch (ArrowDecodeException e) {
+            if (payload == null || payload.length == 0) {
+                metrics.emptyMessage(payload == null);
+            }
             deadLetter(message, "decode-" + e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage(), next);
             return;
         } catch (ConversionRefusedException e) {
@@ -133,14 +140,18 @@ public class SinkPipeline {
             deadLetter(message, "internal-error", String.valueOf(e), next);
             return;
         }
-        metrics.received(encoded.rows());
+        metrics.received(encoded.rows() + encoded.rejectedRows());
         if (encoded.plan() != null) {
             encoded.plan().extraColumns().forEach(metrics::extraColumn);
         }
-        batcher.add(encoded, new Delivery() {
+        // The offset is committed once both halves are safe: the good rows in ClickHouse and the bad rows
+        // acknowledged by Kafka (acks=all). Until then the message stays unacknowledged and a restart
+        // redelivers it; the table's key collapses the rows inserted twice.
+        CompletableFuture<Void> badRowsSafe = deadLetterRows(message, encoded);
+        CompletionStage<Void> accepted = batcher.add(encoded, new Delivery() {
             @Override
             public void inserted() {
-                message.ack();
+                badRowsSafe.thenRun(message::ack);
             }
 
             @Override
@@ -151,11 +162,43 @@ public class SinkPipeline {
                             if (failure != null) {
                                 LOG.error("dead-lettering " + origin + " failed; it stays unacknowledged", failure);
                             } else {
-                                message.ack();
+                                badRowsSafe.thenRun(message::ack);
                             }
                         });
             }
-        }).whenComplete((ok, failure) -> next.complete(null));
+        });
+        // The next message waits for this one's dead letters too: they are the only bound on how many
+        // bad-row dead letters can be pending at once.
+        CompletableFuture.allOf(accepted.toCompletableFuture(), badRowsSafe)
+                .whenComplete((ok, failure) -> next.complete(null));
+    }
+
+    /** Sends the message's bad rows to the dead-letter topic, retrying until Kafka has every one of them. */
+    private CompletableFuture<Void> deadLetterRows(Message<byte[]> message, EncodedMessage encoded) {
+        if (encoded.rejected().isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        KafkaOrigin origin = KafkaOrigin.of(message);
+        List<CompletableFuture<Void>> sent = new ArrayList<>(encoded.rejected().size());
+        for (RejectedRows rows : encoded.rejected()) {
+            LOG.warnf("dead-lettering %d row(s) of %s (%s): %s", rows.count(), origin, rows.defect().code(), rows.detail());
+            metrics.rowsDeadLettered(rows.defect().code(), rows.count());
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            sendRows(message, rows, done);
+            sent.add(done);
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+
+    private void sendRows(Message<byte[]> message, RejectedRows rows, CompletableFuture<Void> done) {
+        deadLetters.publishRows(message, rows).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                done.complete(null);
+            } else {
+                LOG.error("dead-lettering rows of " + KafkaOrigin.of(message) + " failed, retrying", failure);
+                pipeline.schedule(() -> sendRows(message, rows, done), 1, TimeUnit.SECONDS);
+            }
+        });
     }
 
     private void deadLetter(Message<byte[]> message, String reason, String detail, CompletableFuture<Void> next) {

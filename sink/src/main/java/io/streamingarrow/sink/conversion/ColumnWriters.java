@@ -262,7 +262,7 @@ public final class ColumnWriters {
     public static ColumnWriter rowIndex(int width) {
         return (source, rows, origin, out) -> {
             for (int row = 0; row < rows; row++) {
-                out.fixed(origin.firstRow() + row, width);
+                out.fixed(origin.rowIndex(row), width);
             }
         };
     }

@@ -6,19 +6,31 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import java.util.List;
 
-/** The local stack's real ClickHouse (deploy/local/stack.sh), for integration tests. */
+import io.streamingarrow.sink.clickhouse.ClickHouseConfig.Transport;
+import io.vertx.core.Vertx;
+
+/**
+ * The local stack's real ClickHouse (deploy/local/stack.sh), for integration tests, reached through one
+ * of the sink's transports (the default one unless a test names another).
+ */
 public final class LocalClickHouse implements AutoCloseable {
 
     public static final String URL = System.getProperty("streamingarrow.sinktest.clickhouse-url", "http://127.0.0.1:8123");
     public static final String DATABASE = "streaming_arrow";
+    /** The transport the sink uses unless configured otherwise ({@code sink.clickhouse.transport}). */
+    public static final Transport DEFAULT_TRANSPORT = Transport.JAVA_CLIENT;
 
     private final Vertx vertx = Vertx.vertx();
-    private final ClickHouseHttp http = new ClickHouseHttp(vertx, config(DATABASE, "unused"), 4);
+    private final ClickHouseTransport http;
 
     public LocalClickHouse() {
+        this(DEFAULT_TRANSPORT);
+    }
+
+    public LocalClickHouse(Transport transport) {
+        http = open(vertx, config(DATABASE, "unused", transport), 4);
         try {
             http.ping().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -28,9 +40,22 @@ public final class LocalClickHouse implements AutoCloseable {
         }
     }
 
+    /** A transport of the kind {@code config} names, as the sink's producer makes it. */
+    public static ClickHouseTransport open(Vertx vertx, ClickHouseConfig config, int connections) {
+        return switch (config.transport()) {
+            case JAVA_CLIENT -> new JavaClientTransport(config, connections);
+            case VERTX -> new VertxHttpTransport(vertx, config, connections);
+        };
+    }
+
     public static ClickHouseConfig config(String database, String table) {
+        return config(database, table, DEFAULT_TRANSPORT);
+    }
+
+    public static ClickHouseConfig config(String database, String table, Transport transport) {
         return new ClickHouseConfig() {
             public String url() { return URL; }
+            public Transport transport() { return transport; }
             public String user() { return "default"; }
             public Optional<String> password() { return Optional.empty(); }
             public String database() { return database; }
@@ -46,7 +71,7 @@ public final class LocalClickHouse implements AutoCloseable {
         return prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
-    public ClickHouseHttp http() {
+    public ClickHouseTransport http() {
         return http;
     }
 
@@ -59,7 +84,7 @@ public final class LocalClickHouse implements AutoCloseable {
     }
 
     public void insert(String sql, byte[] body) {
-        await(http.insert(sql, Buffer.buffer(body), false));
+        await(http.insert(sql, List.of(body), false));
     }
 
     public static <T> T await(CompletionStage<T> stage) {

@@ -36,7 +36,7 @@ public class LocalStackProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        createTopics();
+        createTopics(TOPIC, DLQ_TOPIC);
         return Map.of(
                 "kafka.bootstrap.servers", KAFKA,
                 "mp.messaging.incoming.arrow-tables.topic", TOPIC,
@@ -48,13 +48,14 @@ public class LocalStackProfile implements QuarkusTestProfile {
                 "quarkus.log.category.\"io.streamingarrow\".level", "DEBUG");
     }
 
-    private static void createTopics() {
+    /** Creates {@code topic} (2 partitions) and {@code dlqTopic} (1) unless they exist. */
+    static void createTopics(String topic, String dlqTopic) {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
         try (Admin admin = Admin.create(props)) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1), new NewTopic(DLQ_TOPIC, 1, (short) 1)))
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1), new NewTopic(dlqTopic, 1, (short) 1)))
                     .all().get(20, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {

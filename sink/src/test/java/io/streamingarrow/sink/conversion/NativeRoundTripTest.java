@@ -142,7 +142,7 @@ class NativeRoundTripTest {
         String name = Identifiers.table(LocalClickHouse.DATABASE, table);
         // 18.16 creates LowCardinality columns only with the experimental switch; newer servers ignore it.
         LocalClickHouse.await(clickHouse.http().query("CREATE TABLE " + name + " (a LowCardinality(String), n LowCardinality(Nullable(String))) ENGINE = Memory",
-                "allow_experimental_low_cardinality_type", "1"));
+                java.util.Map.of("allow_experimental_low_cardinality_type", "1")));
         try (VectorSchemaRoot root = new VectorSchemaRoot(List.of(a, n))) {
             root.setRowCount(values.length);
             insert(table, root, 2);

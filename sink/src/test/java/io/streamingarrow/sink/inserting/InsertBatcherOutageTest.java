@@ -22,12 +22,14 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.streamingarrow.shared.testing.ArrowMemoryExtension;
 import io.streamingarrow.sink.clickhouse.ClickHouseConfig;
-import io.streamingarrow.sink.clickhouse.ClickHouseHttp;
+import io.streamingarrow.sink.clickhouse.ClickHouseConfig.Transport;
+import io.streamingarrow.sink.clickhouse.ClickHouseTransport;
 import io.streamingarrow.sink.clickhouse.Identifiers;
 import io.streamingarrow.sink.clickhouse.LocalClickHouse;
 import io.streamingarrow.sink.clickhouse.NativeWriter;
@@ -40,14 +42,15 @@ import io.streamingarrow.sink.conversion.RowOrigin;
 /**
  * The batcher against the real ClickHouse behind a relay that goes down mid-stream: consumption pauses
  * (add() stops completing) with bounded buffers, nothing is acknowledged while the server is away, and
- * every row lands once it is back, with gzip bodies.
+ * every row lands once it is back, with gzip bodies. Through each transport ({@code sink.clickhouse.transport}).
  */
 @ExtendWith(ArrowMemoryExtension.class)
 class InsertBatcherOutageTest {
 
-    @Test
-    void clickHouseDownThenBackLosesNothing(BufferAllocator allocator) throws Exception {
-        try (LocalClickHouse clickHouse = new LocalClickHouse()) {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void clickHouseDownThenBackLosesNothing(Transport transport, BufferAllocator allocator) throws Exception {
+        try (LocalClickHouse clickHouse = new LocalClickHouse(transport)) {
             String table = LocalClickHouse.uniqueTable("outage");
             String name = Identifiers.table(LocalClickHouse.DATABASE, table);
             clickHouse.query("CREATE TABLE " + name + " (device String, v Int32) ENGINE = Memory");
@@ -55,8 +58,8 @@ class InsertBatcherOutageTest {
             ScheduledExecutorService pipeline = Executors.newSingleThreadScheduledExecutor();
             try (TcpProxy proxy = new TcpProxy(clickHouse.vertx(), target.getHost(), target.getPort())) {
                 proxy.start();
-                ClickHouseConfig config = viaProxy(proxy.port());
-                ClickHouseHttp http = new ClickHouseHttp(clickHouse.vertx(), config, 4);
+                ClickHouseConfig config = viaProxy(proxy.port(), transport);
+                ClickHouseTransport http = LocalClickHouse.open(clickHouse.vertx(), config, 4);
                 ConversionPlan plan;
                 try (VectorSchemaRoot sample = schemaRoot(allocator, 0, 1)) {
                     plan = new ConversionPlanner(false).plan(sample.getSchema(),
@@ -66,7 +69,7 @@ class InsertBatcherOutageTest {
                 AtomicInteger rejected = new AtomicInteger();
                 InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(100, 1 << 20, 50, 2,
                         new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)), 3, true),
-                        (sql, parts, gzipped) -> http.insert(sql, ClickHouseHttp.body(parts), gzipped),
+                        http::insert,
                         pipeline, InsertMetrics.NONE);
                 Delivery delivery = new Delivery() {
                     public void inserted() {
@@ -139,10 +142,11 @@ class InsertBatcherOutageTest {
         return root;
     }
 
-    private static ClickHouseConfig viaProxy(int port) {
+    private static ClickHouseConfig viaProxy(int port, Transport transport) {
         ClickHouseConfig base = LocalClickHouse.config(LocalClickHouse.DATABASE, "unused");
         return new ClickHouseConfig() {
             public String url() { return "http://127.0.0.1:" + port; }
+            public Transport transport() { return transport; }
             public String user() { return base.user(); }
             public Optional<String> password() { return base.password(); }
             public String database() { return base.database(); }

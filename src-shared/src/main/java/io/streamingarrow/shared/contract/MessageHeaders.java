@@ -1,7 +1,7 @@
 package io.streamingarrow.shared.contract;
 
 /**
- * The Kafka header names of the services' contract (shared/CONTRACT.md), spelled once. Consumers never
+ * The Kafka header names of the services' contract (docs/contract.md), spelled once. Consumers never
  * require any of them: foreign producers send none.
  */
 public final class MessageHeaders {
@@ -19,6 +19,14 @@ public final class MessageHeaders {
     public static final String DLQ_SOURCE_PARTITION = "dlq-source-partition";
     public static final String DLQ_SOURCE_OFFSET = "dlq-source-offset";
     public static final String DLQ_SERVICE = "dlq-service";
+    /** On arrow_tables_dlq, beyond the contract: the refusal's detail for people. */
+    public static final String DLQ_ERROR = "dlq-error";
+    /**
+     * On a dead letter of bad rows (an Arrow file of just those rows): their indexes within the original
+     * message, ascending ranges such as {@code 3,17-19}, and how many there are.
+     */
+    public static final String DLQ_ROWS = "dlq-rows";
+    public static final String DLQ_ROW_COUNT = "dlq-row-count";
 
     private MessageHeaders() {
     }

@@ -8,6 +8,8 @@ public final class ArrowDecodeException extends RuntimeException {
 
     /** Why the message was refused; its name is suitable for a {@code dlq-reason} header prefix. */
     public enum Reason {
+        /** A null Kafka value (a tombstone): there are no bytes to decode, not even an empty array. */
+        TOMBSTONE,
         EMPTY,
         TRUNCATED,
         CORRUPT,

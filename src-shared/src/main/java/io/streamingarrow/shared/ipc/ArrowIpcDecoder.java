@@ -69,7 +69,13 @@ public final class ArrowIpcDecoder {
 
     /**
      * Decodes {@code message}; throws {@link ArrowDecodeException} when it is not valid Arrow IPC or
-     * exceeds a limit. Exceptions thrown by the handler propagate unchanged.
+     * exceeds a limit, including for a null message (a Kafka tombstone: {@link Reason#TOMBSTONE}) and an
+     * empty one ({@link Reason#EMPTY}). Exceptions thrown by the handler propagate unchanged.
+     *
+     * <p>The decoder refuses whole messages only for what makes the message unreadable (framing, buffers,
+     * offsets, limits). Values a store cannot hold (a string that is not UTF-8 or holds U+0000, a
+     * timestamp outside 1970..2106) are row-level: the handler finds them with
+     * {@link io.streamingarrow.shared.rows.RowScreen#screen(VectorSchemaRoot)}.
      */
     public Summary decode(byte[] message, BatchHandler handler) {
         IpcFrameScanner.Scan scan = scanner.scan(message);

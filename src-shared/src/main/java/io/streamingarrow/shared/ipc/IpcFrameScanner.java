@@ -37,8 +37,12 @@ final class IpcFrameScanner {
     }
 
     Scan scan(byte[] message) {
+        if (message == null) {
+            // Kafka delivers a tombstone (a record without a value) as null, on a topic that is not compacted too.
+            throw new ArrowDecodeException(Reason.TOMBSTONE, "null (tombstone) message");
+        }
         if (message.length == 0) {
-            throw new ArrowDecodeException(Reason.EMPTY, "message has no bytes");
+            throw new ArrowDecodeException(Reason.EMPTY, "empty message (0 bytes)");
         }
         if (message.length > limits.maxMessageBytes()) {
             throw new ArrowDecodeException(Reason.TOO_LARGE,

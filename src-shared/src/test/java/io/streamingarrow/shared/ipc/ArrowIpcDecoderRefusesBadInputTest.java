@@ -49,6 +49,18 @@ class ArrowIpcDecoderRefusesBadInputTest {
         assertEquals(Reason.EMPTY, e.reason());
     }
 
+    /** A Kafka tombstone arrives as a null value: a typed refusal, never a NullPointerException. */
+    @Test
+    void nullMessageIsATombstone(BufferAllocator allocator) {
+        var e = assertThrows(ArrowDecodeException.class,
+                () -> new ArrowIpcDecoder(DecodeLimits.DEFAULT).decode(null, IGNORE));
+        assertEquals(Reason.TOMBSTONE, e.reason());
+        assertTrue(e.getMessage().contains("null (tombstone) message"), e.getMessage());
+        var empty = assertThrows(ArrowDecodeException.class,
+                () -> new ArrowIpcDecoder(DecodeLimits.DEFAULT).decode(new byte[0], IGNORE));
+        assertTrue(empty.getMessage().contains("empty message"), empty.getMessage());
+    }
+
     @Test
     void textIsNotArrow(BufferAllocator allocator) {
         byte[] json = "{\"device\":\"sensor-1\",\"cpu_used\":12.5}".getBytes();

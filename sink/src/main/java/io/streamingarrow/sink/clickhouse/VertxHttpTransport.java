@@ -5,6 +5,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -17,17 +19,19 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 
 /**
- * Non-blocking ClickHouse HTTP interface on Vert.x's HTTP client: queries, {@code /ping} and
- * Native-format inserts. Every request is a POST whose SQL is either the body or (for inserts) the
- * {@code query} URL parameter; failures complete the stage with {@link ClickHouseException}.
+ * The sink's own ClickHouse HTTP transport on Vert.x's non-blocking HTTP client
+ * ({@code sink.clickhouse.transport=vertx}): queries, {@code /ping} and Native-format inserts. Every
+ * request is a POST whose SQL is either the body or (for inserts) the {@code query} URL parameter;
+ * failures complete the stage with {@link ClickHouseException}. Kept beside the official client as the
+ * benchmark's reference (sink/README.md).
  */
-public final class ClickHouseHttp implements AutoCloseable {
+public final class VertxHttpTransport implements ClickHouseTransport {
 
     private final HttpClient client;
     private final String authorization;
     private final long requestTimeoutMs;
 
-    public ClickHouseHttp(Vertx vertx, ClickHouseConfig config, int maxConnections) {
+    public VertxHttpTransport(Vertx vertx, ClickHouseConfig config, int maxConnections) {
         URI uri = URI.create(config.url());
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 8443 : 8123);
@@ -44,37 +48,34 @@ public final class ClickHouseHttp implements AutoCloseable {
         this.requestTimeoutMs = config.requestTimeout().toMillis();
     }
 
-    /** Runs {@code sql} and returns the answer's body as text. */
+    @Override
     public CompletionStage<String> query(String sql) {
         return send("/", Buffer.buffer(sql), false).thenApply(Buffer::toString);
     }
 
-    /** Runs {@code sql} and returns the answer's bytes (binary formats). */
+    @Override
     public CompletionStage<byte[]> queryBytes(String sql) {
         return send("/", Buffer.buffer(sql), false).thenApply(Buffer::getBytes);
     }
 
-    /** Runs {@code sql} with one query-level setting (a URL parameter), e.g. an experimental switch. */
-    public CompletionStage<String> query(String sql, String setting, String value) {
-        String path = "/?" + URLEncoder.encode(setting, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
-        return send(path, Buffer.buffer(sql), false).thenApply(Buffer::toString);
+    @Override
+    public CompletionStage<String> query(String sql, Map<String, String> settings) {
+        StringJoiner path = new StringJoiner("&", "/?", "");
+        settings.forEach((name, value) -> path.add(URLEncoder.encode(name, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(value, StandardCharsets.UTF_8)));
+        return send(path.toString(), Buffer.buffer(sql), false).thenApply(Buffer::toString);
     }
 
-    /**
-     * Posts a Native body to {@code insertSql} ({@code INSERT INTO ... FORMAT Native}), optionally
-     * gzip-compressed ({@code gzipped} says the body already is).
-     */
-    public CompletionStage<Void> insert(String insertSql, Buffer body, boolean gzipped) {
+    @Override
+    public CompletionStage<Void> insert(String insertSql, List<byte[]> parts, boolean gzipped) {
         String path = "/?query=" + URLEncoder.encode(insertSql, StandardCharsets.UTF_8);
+        // One body of the parts back to back (a composite buffer over the arrays), not a copy into one array.
+        Buffer body = Buffer.buffer(Unpooled.wrappedBuffer(parts.toArray(byte[][]::new)));
         return send(path, body, gzipped).thenApply(b -> null);
     }
 
-    /** One body of {@code parts} sent back to back, without copying them into one array. */
-    public static Buffer body(List<byte[]> parts) {
-        return Buffer.buffer(Unpooled.wrappedBuffer(parts.toArray(byte[][]::new)));
-    }
-
     /** Completes normally when {@code /ping} answers {@code Ok.}. */
+    @Override
     public CompletionStage<Void> ping() {
         CompletableFuture<Void> result = new CompletableFuture<>();
         client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/ping").setTimeout(requestTimeoutMs))

@@ -1,0 +1,78 @@
+package io.streamingarrow.analyzer.consuming;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * A TCP relay in front of a real server (PostgreSQL, Kafka) that a test can take down (closing every connection) and
+ * bring back on the same port: a server outage as the analyzer sees it, without stopping the shared server.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+    private final Vertx vertx;
+    private final String targetHost;
+    private final int targetPort;
+    private final NetClient client;
+    private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+    private NetServer server;
+    private int port;
+
+    TcpProxy(Vertx vertx, String targetHost, int targetPort) {
+        this(vertx, targetHost, targetPort, 0);
+    }
+
+    /** Listens on {@code listenPort} (0: any free port, kept across stop and start). */
+    TcpProxy(Vertx vertx, String targetHost, int targetPort, int listenPort) {
+        this.port = listenPort;
+        this.vertx = vertx;
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.client = vertx.createNetClient();
+    }
+
+    int port() {
+        return port;
+    }
+
+    void start() throws Exception {
+        NetServer s = vertx.createNetServer().connectHandler(this::relay);
+        server = s.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        port = server.actualPort();
+    }
+
+    void stop() throws Exception {
+        server.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        sockets.forEach(NetSocket::close);
+        sockets.clear();
+    }
+
+    private void relay(NetSocket inbound) {
+        inbound.pause();
+        sockets.add(inbound);
+        client.connect(targetPort, targetHost).onComplete(ar -> {
+            if (ar.failed()) {
+                inbound.close();
+                return;
+            }
+            NetSocket outbound = ar.result();
+            sockets.add(outbound);
+            inbound.handler(outbound::write);
+            outbound.handler(inbound::write);
+            inbound.closeHandler(v -> outbound.close());
+            outbound.closeHandler(v -> inbound.close());
+            inbound.resume();
+        });
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+        client.close();
+    }
+}
