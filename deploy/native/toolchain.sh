@@ -106,6 +106,8 @@ if [[ -n "$CLIBS" ]]; then
   done
   mkdir -p "$CLIB_DIR"
   cp "$CLIBS"/*.a "$CLIB_DIR/"
+  # The builder links Native Image's C helper as -llibchelper (@CLibrary("libchelper")).
+  mv "$CLIB_DIR/libchelper.a" "$CLIB_DIR/liblibchelper.a"
   rm -rf "$SVM/clibraries/linux-amd64/include"
   if [[ -d "$CLIBS/include" ]]; then cp -r "$CLIBS/include" "$SVM/clibraries/linux-amd64/"; fi
   log "installed $(ls "$CLIBS"/*.a | wc -l) C libraries from $CLIBS"
@@ -151,6 +153,8 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
     echo '#include <stdio.h>'
     echo '#include <stdlib.h>'
     echo 'static void stub(const char *name) { fprintf(stderr, "JDK library called JVM function %s, which this native executable does not provide\n", name); abort(); }'
+    # The shim asks the executable whether it is static; this library is loaded dynamically.
+    echo 'int __svm_vm_is_static_binary = 0;'
     echo 'int jio_vsnprintf(char *buf, size_t len, const char *fmt, va_list args) { return vsnprintf(buf, len, fmt, args); }'
     echo 'int jio_vfprintf(FILE *file, const char *fmt, va_list args) { return vfprintf(file, fmt, args); }'
     comm -12 "$work/undefined" "$work/jvm" | comm -23 - "$work/shim" | grep -v -x -e jio_vsnprintf -e jio_vfprintf | while read -r sym; do
@@ -164,7 +168,7 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
   log "JDK static libraries stand-in: linker scripts over the shared libraries in $SVM/jdk-shared"
 fi
 
-if [[ -f "$CLIB_DIR/libchelper.a" && -f "$CLIB_DIR/libjvm.a" && -e "$STATIC_DIR/libjava.a" ]]; then
+if [[ -f "$CLIB_DIR/liblibchelper.a" && -f "$CLIB_DIR/libjvm.a" && -e "$STATIC_DIR/libjava.a" ]]; then
   log "complete toolchain (builder, C libraries, JDK libraries): $HOME_DIR"
 else
   log "builder only (enough for deploy/native/analyze.sh; C libraries missing for linking): $HOME_DIR"
