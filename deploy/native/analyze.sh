@@ -49,7 +49,7 @@ done
 (( ${#failed[@]} == 0 )) || { log "FAIL: native analysis of ${failed[*]}"; exit 1; }
 
 clibs="$HOME_DIR/lib/svm/clibraries/linux-amd64/glibc"
-if [[ -f "$clibs/libchelper.a" && -f "$clibs/libjvm.a" && -e "$HOME_DIR/lib/static/linux-amd64/glibc/libjava.a" ]]; then
+if [[ -f "$clibs/liblibchelper.a" && -f "$clibs/libjvm.a" && -e "$HOME_DIR/lib/static/linux-amd64/glibc/libjava.a" ]]; then
   log "native toolchain complete at $HOME_DIR: build the executables with deploy/native/build.sh"
 else
   log "native executables NOT built: no Native Image C libraries in $HOME_DIR (deploy/native/README.md says how to add them); analysis only"

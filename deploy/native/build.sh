@@ -8,7 +8,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO"
 HOME_DIR="$(deploy/native/toolchain.sh | tail -1)"
 clibs="$HOME_DIR/lib/svm/clibraries/linux-amd64/glibc"
-if [[ ! -f "$clibs/libchelper.a" || ! -f "$clibs/libjvm.a" ]]; then
+if [[ ! -f "$clibs/liblibchelper.a" || ! -f "$clibs/libjvm.a" ]]; then
   echo "[native-build] no Native Image C libraries in $HOME_DIR: cannot link (deploy/native/README.md)" >&2
   exit 1
 fi

@@ -8,9 +8,9 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO"
-HOME_DIR="$(deploy/native/toolchain.sh 2>/dev/null | tail -1)"
+HOME_DIR="$(deploy/native/toolchain.sh | tail -1)"
 clibs="$HOME_DIR/lib/svm/clibraries/linux-amd64/glibc"
-if [[ -f "$clibs/libchelper.a" && -f "$clibs/libjvm.a" && -e "$HOME_DIR/lib/static/linux-amd64/glibc/libjava.a" ]]; then
+if [[ -f "$clibs/liblibchelper.a" && -f "$clibs/libjvm.a" && -e "$HOME_DIR/lib/static/linux-amd64/glibc/libjava.a" ]]; then
   echo "[native] toolchain complete at $HOME_DIR: building the native executables and running the native e2e"
   started=$(date +%s)
   deploy/native/build.sh -q

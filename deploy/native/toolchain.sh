@@ -106,6 +106,8 @@ if [[ -n "$CLIBS" ]]; then
   done
   mkdir -p "$CLIB_DIR"
   cp "$CLIBS"/*.a "$CLIB_DIR/"
+  # The builder links Native Image's C helper as -llibchelper (@CLibrary("libchelper")).
+  mv "$CLIB_DIR/libchelper.a" "$CLIB_DIR/liblibchelper.a"
   rm -rf "$SVM/clibraries/linux-amd64/include"
   if [[ -d "$CLIBS/include" ]]; then cp -r "$CLIBS/include" "$SVM/clibraries/linux-amd64/"; fi
   log "installed $(ls "$CLIBS"/*.a | wc -l) C libraries from $CLIBS"
@@ -122,18 +124,51 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
   # the executable itself, so jdk-shared holds an empty libjvm.so that only satisfies the dependency.
   rm -rf "$STATIC_DIR" "$SVM/jdk-shared"
   mkdir -p "$STATIC_DIR" "$SVM/jdk-shared"
-  for so in "$HOME_DIR"/lib/lib*.so; do
+  for so in "$HOME_DIR"/lib/lib{java,nio,net,zip,extnet,jimage,management,management_ext,prefs,jaas,j2gss,j2pkcs11,sctp,verify,attach,instrument,syslookup}.so; do
+    [[ -f "$so" ]] || continue
     name="$(basename "$so" .so)"
     cp "$so" "$SVM/jdk-shared/"
     printf 'INPUT(%s)\n' "$SVM/jdk-shared/$name.so" >"$STATIC_DIR/$name.a"
   done
-  echo 'int streaming_arrow_jvm_placeholder;' >"$SVM/jdk-shared/jvm-placeholder.c"
-  cc -shared -fPIC -Wl,-soname,libjvm.so -o "$SVM/jdk-shared/libjvm.so" "$SVM/jdk-shared/jvm-placeholder.c"
-  rm "$SVM/jdk-shared/jvm-placeholder.c"
+  # The JDK's libraries bind every symbol at load (BIND_NOW) against version SUNWprivate_1.1 of libjvm.so.
+  # The libjvm.so here carries Native Image's JVM shim (libjvm.a, the same functions the executable links)
+  # and, for every other JVM symbol they reference, a stub that stops the process with its name: those are
+  # natives of classes Native Image substitutes, never called.
+  work="$(mktemp -d)"
+  for so in "$SVM"/jdk-shared/lib*.so; do nm -D --undefined-only "$so" | awk '{print $2}' | sed 's/@.*//'; done | sort -u >"$work/undefined"
+  nm -D --defined-only "$HOME_DIR/lib/server/libjvm.so" | awk '{print $3}' | sed 's/@.*//' | sort -u >"$work/jvm"
+  shim=()
+  if [[ -f "$CLIB_DIR/libjvm.a" ]]; then
+    # Exported shim functions serve as they are; its hidden ones are made local to it (the JDK's libraries
+    # need jio_vsnprintf and jio_vfprintf, which become plain forwarders to libc below).
+    readelf -s --wide "$CLIB_DIR/libjvm.a" | awk '$5 == "GLOBAL" && $6 == "DEFAULT" && $7 != "UND" {print $8}' | sort -u >"$work/shim"
+    readelf -s --wide "$CLIB_DIR/libjvm.a" | awk '$5 == "GLOBAL" && $6 == "HIDDEN" && $7 != "UND" {print "--localize-symbol=" $8}' | sort -u >"$work/hidden"
+    objcopy $(cat "$work/hidden") "$CLIB_DIR/libjvm.a" "$work/libjvm-shim.a"
+    shim=(-Wl,--whole-archive "$work/libjvm-shim.a" -Wl,--no-whole-archive)
+  else
+    : >"$work/shim"
+  fi
+  {
+    echo '#include <stdarg.h>'
+    echo '#include <stdio.h>'
+    echo '#include <stdlib.h>'
+    echo 'static void stub(const char *name) { fprintf(stderr, "JDK library called JVM function %s, which this native executable does not provide\n", name); abort(); }'
+    # The shim asks the executable whether it is static; this library is loaded dynamically.
+    echo 'int __svm_vm_is_static_binary = 0;'
+    echo 'int jio_vsnprintf(char *buf, size_t len, const char *fmt, va_list args) { return vsnprintf(buf, len, fmt, args); }'
+    echo 'int jio_vfprintf(FILE *file, const char *fmt, va_list args) { return vfprintf(file, fmt, args); }'
+    comm -12 "$work/undefined" "$work/jvm" | comm -23 - "$work/shim" | grep -v -x -e jio_vsnprintf -e jio_vfprintf | while read -r sym; do
+      echo "void $sym(void) { stub(\"$sym\"); }"
+    done
+  } >"$work/stubs.c"
+  echo 'SUNWprivate_1.1 { global: *; };' >"$work/version"
+  cc -shared -fPIC -O1 -Wl,-soname,libjvm.so -Wl,--version-script="$work/version" -o "$SVM/jdk-shared/libjvm.so" \
+    "$work/stubs.c" "${shim[@]}" -ldl -lpthread
+  rm -rf "$work"
   log "JDK static libraries stand-in: linker scripts over the shared libraries in $SVM/jdk-shared"
 fi
 
-if [[ -f "$CLIB_DIR/libchelper.a" && -f "$CLIB_DIR/libjvm.a" && -e "$STATIC_DIR/libjava.a" ]]; then
+if [[ -f "$CLIB_DIR/liblibchelper.a" && -f "$CLIB_DIR/libjvm.a" && -e "$STATIC_DIR/libjava.a" ]]; then
   log "complete toolchain (builder, C libraries, JDK libraries): $HOME_DIR"
 else
   log "builder only (enough for deploy/native/analyze.sh; C libraries missing for linking): $HOME_DIR"
