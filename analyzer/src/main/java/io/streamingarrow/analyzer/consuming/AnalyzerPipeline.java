@@ -61,8 +61,14 @@ public final class AnalyzerPipeline {
     private static final long PUBLISH_WARN_NANOS = Duration.ofSeconds(10).toNanos();
     private static final long FAILURE_LOG_INTERVAL_NANOS = Duration.ofSeconds(30).toNanos();
 
-    /** A message read but not yet acknowledged. */
-    private record Pending(long maxWindowEnd, Runnable acknowledge) {
+    /**
+     * A message read but not yet acknowledged: it is through once a batch made after it was read, that moved
+     * the watermark, is durable up to {@code maxWindowEnd} (the windows it fed may be below what was already
+     * closed when it came from a partition taken over from another consumer), and, if it holds rows for
+     * corrections, once any batch made after it is durable.
+     */
+    private record Pending(int partition, long maxWindowEnd, long closingBatchesBefore, long batchesBefore,
+                           Runnable acknowledge) {
     }
 
     /** A message that arrived while the pipeline was not taking any. */
@@ -89,17 +95,21 @@ public final class AnalyzerPipeline {
         final List<LateRows> late;
         final Map<Integer, PartitionProgress> progress;
         final long closedUpTo;
+        final long sequence; // batches made up to this one
+        final long closingSequence; // batches that moved the watermark, up to this one
         boolean stored;
         List<Publication> publications;
         long publishStartedNanos;
 
         Batch(List<ClosedWindow> closed, List<AlertTransition> transitions, List<LateRows> late,
-              Map<Integer, PartitionProgress> progress, long closedUpTo) {
+              Map<Integer, PartitionProgress> progress, long closedUpTo, long sequence, long closingSequence) {
             this.closed = closed;
             this.transitions = transitions;
             this.late = late;
             this.progress = progress;
             this.closedUpTo = closedUpTo;
+            this.sequence = sequence;
+            this.closingSequence = closingSequence;
         }
     }
 
@@ -114,7 +124,24 @@ public final class AnalyzerPipeline {
     private final Map<Integer, PartitionProgress> restored = new HashMap<>();
     private final Map<Integer, Long> readThrough = new HashMap<>();
     private final Map<Integer, Long> maxEndFed = new HashMap<>(); // per partition: latest window end its rows went into
-    private final TreeSet<Integer> partitions = new TreeSet<>();
+    private final Map<Integer, Long> fedClosing = new HashMap<>(); // per partition: closing batches made before its last rows
+    private final TreeSet<Integer> partitions = new TreeSet<>(); // whose progress each batch records
+    /** Per partition: its windows ending at or before this are final (stored, or their rows late). */
+    private final Map<Integer, Long> partitionFinal = new HashMap<>();
+    /** Partitions Kafka gave this consumer (once it has said so: tests may drive messages without it). */
+    private final TreeSet<Integer> owned = new TreeSet<>();
+    private boolean assignmentsKnown;
+    /** Revoked, and not yet known whether they come back (between the two halves of a rebalance). */
+    private final TreeSet<Integer> revokedPending = new TreeSet<>();
+    /** Newly given partitions whose progress (what their earlier owner made final) is still to be read. */
+    private final TreeSet<Integer> progressUnknown = new TreeSet<>();
+    private boolean prepared; // schema migrated and earlier progress restored
+    private long batchesMade;
+    private long closingBatchesMade;
+    private long batchesDurable;
+    private long closingBatchesDurable;
+    private long partitionsTaken;
+    private long partitionsGivenAway;
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Deque<Batch> unsettled = new ArrayDeque<>();
     private final Duration persistTimeout;
@@ -147,6 +174,8 @@ public final class AnalyzerPipeline {
     private long backoffNanos;
     private long nextAttemptNanos;
     private volatile String blockedReason;
+    private boolean rebalancing; // between revoked() and assigned()
+    private long foreignMessages;
     private volatile long watermark = Long.MIN_VALUE;
 
     public AnalyzerPipeline(ArrowIpcDecoder decoder, WindowAggregator aggregator, Watermarks watermarks, AlertEngine alerts,
@@ -183,6 +212,30 @@ public final class AnalyzerPipeline {
         this.lateReport = new LateRowReport(LATE_REPORT_INTERVAL_NANOS, aggregator.spec().sizeMicros());
     }
 
+    /**
+     * Migrates the schema, then {@link #restore}s; what start-up does. It may fail (PostgreSQL down): then
+     * nothing is taken, readiness says why, and {@link #tick} tries again with backoff until it works.
+     */
+    public synchronized boolean start() {
+        long now = nanoClock.getAsLong();
+        boolean started = prepared || prepare(now);
+        blockedReason = blocked(now); // readiness knows at once, before the first tick
+        return started;
+    }
+
+    private boolean prepare(long now) {
+        try {
+            store.migrate().await().atMost(persistTimeout);
+            restore();
+        } catch (RuntimeException e) {
+            storeFailures++;
+            failed("PostgreSQL: cannot start (schema, progress, open alerts): " + describe(e), now, e);
+            return false;
+        }
+        recovered(now);
+        return true;
+    }
+
     /** Loads what earlier runs made final, the alerts they left open and the streaks toward new ones. */
     public synchronized void restore() {
         long size = aggregator.spec().sizeMillis();
@@ -206,6 +259,60 @@ public final class AnalyzerPipeline {
         if (!restored.isEmpty()) {
             LOG.infof("restored progress of %d partition(s) of %s", restored.size(), topic);
         }
+        prepared = true;
+    }
+
+    /**
+     * Reads what is final for the partitions just given to this consumer: their earlier owner (another
+     * analyzer, perhaps killed) stored windows up to some end and read some offset when it did; this consumer
+     * reads them again from their last commit, and judges replayed and late rows by that, not by how far its
+     * own windows have closed (the scale-out fault lost a partition's windows that way: its rows re-read from
+     * the commit counted late).
+     */
+    private void loadProgress() {
+        if (progressUnknown.isEmpty()) {
+            return;
+        }
+        Map<Integer, PartitionProgress> stored = store.progress(topic, aggregator.spec().sizeMillis(),
+                aggregator.spec().slideMicros() / 1000).await().atMost(persistTimeout);
+        for (int partition : progressUnknown) {
+            PartitionProgress progress = stored.get(partition);
+            if (progress != null) {
+                restored.put(partition, progress);
+            } else {
+                restored.remove(partition);
+            }
+            partitionFinal.put(partition, progress == null ? Long.MIN_VALUE : progress.finalUpTo());
+            readThrough.remove(partition);
+            maxEndFed.remove(partition);
+            fedClosing.remove(partition);
+        }
+        LOG.infof("took partition(s) %s of %s: windows final up to %s", progressUnknown, topic,
+                progressUnknown.stream().map(p -> partitionFinal.get(p) == Long.MIN_VALUE ? "none" : instant(partitionFinal.get(p))).toList());
+        partitionsTaken += progressUnknown.size();
+        progressUnknown.clear();
+    }
+
+    /** Whether messages may be taken as far as PostgreSQL is concerned: started, and the progress of new partitions read. */
+    private boolean readyToTake(long now) {
+        if (prepared && progressUnknown.isEmpty()) {
+            return true;
+        }
+        if (failure != null && now < nextAttemptNanos) {
+            return false;
+        }
+        if (!prepared && !prepare(now)) {
+            return false;
+        }
+        try {
+            loadProgress();
+        } catch (RuntimeException e) {
+            storeFailures++;
+            failed("PostgreSQL: cannot read the progress of partitions " + progressUnknown + ": " + describe(e), now, e);
+            return false;
+        }
+        recovered(now);
+        return true;
     }
 
     /**
@@ -214,7 +321,7 @@ public final class AnalyzerPipeline {
      * be stored or published, once they can again (the caller sends nothing more meanwhile).
      */
     public synchronized CompletionStage<Void> offer(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
-        if (parked == null && accepting()) {
+        if (parked == null && accepting() && readyToTake(nanoClock.getAsLong())) {
             onMessage(partition, offset, key, value, acknowledge);
             return CompletableFuture.completedFuture(null);
         }
@@ -227,6 +334,15 @@ public final class AnalyzerPipeline {
 
     /** Handles one Kafka message now, whatever the state of the outputs (tests drive it directly). */
     public synchronized void onMessage(int partition, long offset, byte[] key, byte[] value, Runnable acknowledge) {
+        if (assignmentsKnown && !owned.contains(partition)) {
+            // Kafka gave the partition to another consumer before this message was handled: that one reads it
+            // again from the last commit. Not acknowledged (its commit would not be this consumer's to make).
+            foreignMessages++;
+            return;
+        }
+        if (progressUnknown.contains(partition)) {
+            loadProgress(); // offer() does it first, with retries; a caller driving messages directly gets the error
+        }
         partitions.add(partition);
         long now = nanoClock.getAsLong();
         Long readBefore = readThrough.get(partition);
@@ -235,7 +351,9 @@ public final class AnalyzerPipeline {
             // and gave it back, as on a lost connection): its rows are in this run's windows already.
             redelivered++;
             watermarks.observe(partition, offset, Long.MIN_VALUE, now);
-            pending.addLast(new Pending(maxEndFed.getOrDefault(partition, Long.MIN_VALUE), acknowledge));
+            // Through when everything the partition fed so far is.
+            pending.addLast(new Pending(partition, maxEndFed.getOrDefault(partition, Long.MIN_VALUE),
+                    fedClosing.getOrDefault(partition, 0L), -1, acknowledge));
             advance();
             return;
         }
@@ -248,7 +366,9 @@ public final class AnalyzerPipeline {
             return;
         }
         PartitionProgress before = restored.get(partition);
-        long finalUpTo = before == null ? Long.MIN_VALUE : before.finalUpTo();
+        // A partition first met here (not given through assigned()) is final where this consumer's windows are.
+        long finalUpTo = partitionFinal.computeIfAbsent(partition,
+                p -> Math.max(aggregator.closedUpTo(), before == null ? Long.MIN_VALUE : before.finalUpTo()));
         // Read before the restart: its rows are in the windows stored then. Read after: late for them.
         long replayedUpTo = before != null && offset <= before.readThroughOffset() ? finalUpTo : Long.MIN_VALUE;
         long[] maxEnd = {Long.MIN_VALUE};
@@ -260,7 +380,7 @@ public final class AnalyzerPipeline {
         List<RefusedRowLetters.Letter> letters = new ArrayList<>(0);
         try {
             decoder.decode(value, (batch, index) -> {
-                WindowAggregator.BatchResult result = aggregator.add(batch, replayedUpTo, finalUpTo, latestPlausible);
+                WindowAggregator.BatchResult result = aggregator.add(batch, partition, replayedUpTo, finalUpTo, latestPlausible);
                 if (result.refusedRows() > 0) {
                     letters.addAll(refusedLetters.letters(batch, aggregator, result.refusedRows(), rowsBefore[0]));
                 }
@@ -279,6 +399,9 @@ public final class AnalyzerPipeline {
         lateRows += late[0];
         replayedRows += replayed[0];
         maxEndFed.merge(partition, maxEnd[0], Math::max);
+        if (maxEnd[0] != Long.MIN_VALUE) {
+            fedClosing.put(partition, closingBatchesMade);
+        }
         watermarks.observe(partition, offset, maxTs[0], now);
         Runnable windowsDone = acknowledge;
         if (!letters.isEmpty()) {
@@ -293,7 +416,8 @@ public final class AnalyzerPipeline {
                         letter.rows(), letter.count(), topic, partition, offset, parts[i + 1]);
             }
         }
-        pending.addLast(new Pending(maxEnd[0], windowsDone));
+        boolean correcting = late[0] > 0 && aggregator.lateCorrections();
+        pending.addLast(new Pending(partition, maxEnd[0], closingBatchesMade, correcting ? batchesMade : -1, windowsDone));
         advance();
     }
 
@@ -318,10 +442,31 @@ public final class AnalyzerPipeline {
         outputs.deadLetter(key, value, reason, topic, partition, offset, acknowledge);
     }
 
-    /** Kafka gave this consumer these partitions, each to be read from the given offset (-1 if unknown). */
+    /**
+     * Kafka gave this consumer these partitions, each to be read from the given offset (-1 if unknown); the
+     * second half of a rebalance. A partition revoked in the first half and not given back went to another
+     * consumer: its open windows and unacknowledged messages are left to it. A partition new to this
+     * consumer is read from its last commit and judged by the progress its earlier owner stored.
+     */
     public synchronized void assigned(Map<Integer, Long> nextOffsets) {
         long now = nanoClock.getAsLong();
-        nextOffsets.forEach((partition, next) -> watermarks.assign(partition, next, now));
+        assignmentsKnown = true;
+        for (int partition : List.copyOf(revokedPending)) {
+            if (!nextOffsets.containsKey(partition)) {
+                giveAway(partition);
+            }
+        }
+        revokedPending.clear();
+        rebalancing = false;
+        nextOffsets.forEach((partition, next) -> {
+            if (owned.add(partition)) {
+                progressUnknown.add(partition);
+                readThrough.remove(partition);
+                maxEndFed.remove(partition);
+                fedClosing.remove(partition);
+            }
+            watermarks.assign(partition, next, now);
+        });
     }
 
     /** Kafka gave this consumer these partitions; where it reads them from is not known. */
@@ -333,12 +478,44 @@ public final class AnalyzerPipeline {
         assigned(unknown);
     }
 
-    /** Kafka took these partitions away: they no longer hold the watermark. */
+    /**
+     * Kafka takes these partitions away (the first half of a rebalance); whether they come back is known at
+     * {@link #assigned}. Meanwhile they keep holding the watermark and nothing closes: closing on without
+     * them could store their devices' windows before all their rows are read.
+     */
     public synchronized void revoked(Iterable<Integer> revoked) {
+        assignmentsKnown = true;
         for (int partition : revoked) {
-            watermarks.forget(partition);
-            partitions.remove(partition); // its progress is the new owner's to record now
+            if (owned.contains(partition)) {
+                revokedPending.add(partition);
+            }
         }
+        rebalancing = true;
+    }
+
+    private void giveAway(int partition) {
+        owned.remove(partition);
+        revokedPending.remove(partition);
+        progressUnknown.remove(partition);
+        watermarks.forget(partition);
+        partitions.remove(partition); // its progress is the new owner's to record now
+        restored.remove(partition);
+        partitionFinal.remove(partition);
+        readThrough.remove(partition);
+        maxEndFed.remove(partition);
+        fedClosing.remove(partition);
+        int windows = aggregator.dropPartition(partition);
+        int before = pending.size();
+        pending.removeIf(message -> message.partition() == partition); // never acknowledged here: read again there
+        if (parked != null && parked.partition() == partition) {
+            Parked dropped = parked;
+            parked = null;
+            foreignMessages++;
+            dropped.taken().complete(null);
+        }
+        partitionsGivenAway++;
+        LOG.infof("partition %d of %s went to another consumer: %d open window(s) and %d unacknowledged message(s)"
+                + " are left to it (it reads them again from the last commit)", partition, topic, windows, before - pending.size());
     }
 
     /** The partitions this consumer reads, for the end-offset queries. */
@@ -351,7 +528,12 @@ public final class AnalyzerPipeline {
     /** Retries what failed, moves the watermark on with wall time (idle partitions); called periodically. */
     public synchronized void tick() {
         advance();
-        if (parked != null && accepting()) {
+        long at = nanoClock.getAsLong();
+        if (!prepared && unsettled.isEmpty()) {
+            readyToTake(at); // retried with backoff; readiness says why meanwhile
+        }
+        if (parked != null && (failure == null ? unsettled.size() < MAX_UNSETTLED_BATCHES : unsettled.isEmpty())
+                && readyToTake(at) && accepting()) {
             Parked taken = parked;
             parked = null;
             onMessage(taken.partition(), taken.offset(), taken.key(), taken.value(), taken.acknowledge());
@@ -387,7 +569,7 @@ public final class AnalyzerPipeline {
         if (!lateTally.isEmpty()) {
             lateReport.add(lateTally);
         }
-        if (failure == null) {
+        if (failure == null && !rebalancing) {
             long next = watermarks.current(now);
             watermark = next;
             boolean watermarkMoved = next != Long.MIN_VALUE && next > aggregator.closedUpTo();
@@ -398,12 +580,19 @@ public final class AnalyzerPipeline {
                 for (ClosedWindow window : closed) {
                     transitions.addAll(alerts.evaluate(window));
                 }
-                Map<Integer, PartitionProgress> progress = new HashMap<>();
                 long finalUpTo = aggregator.closedUpTo();
-                for (int partition : partitions) {
-                    progress.put(partition, new PartitionProgress(finalUpTo, readThrough.getOrDefault(partition, -1L)));
+                if (watermarkMoved) {
+                    // The watermark held back by every partition this consumer owns: all of theirs are final now.
+                    partitionFinal.replaceAll((partition, end) -> Math.max(end, finalUpTo));
+                    closingBatchesMade++;
                 }
-                unsettled.addLast(new Batch(closed, transitions, late, progress, finalUpTo));
+                batchesMade++;
+                Map<Integer, PartitionProgress> progress = new HashMap<>();
+                for (int partition : partitions) {
+                    progress.put(partition, new PartitionProgress(partitionFinal.getOrDefault(partition, finalUpTo),
+                            readThrough.getOrDefault(partition, -1L)));
+                }
+                unsettled.addLast(new Batch(closed, transitions, late, progress, finalUpTo, batchesMade, closingBatchesMade));
                 settle(now);
             }
         }
@@ -431,11 +620,19 @@ public final class AnalyzerPipeline {
             }
             unsettled.pollFirst();
             durableUpTo = head.closedUpTo;
+            batchesDurable = head.sequence;
+            closingBatchesDurable = head.closingSequence;
         }
         // In arrival order: stop at the first message that still feeds a window not yet through.
-        while (!pending.isEmpty() && pending.peekFirst().maxWindowEnd() <= durableUpTo) {
+        while (!pending.isEmpty() && through(pending.peekFirst())) {
             pending.pollFirst().acknowledge().run();
         }
+    }
+
+    private boolean through(Pending message) {
+        boolean windows = message.maxWindowEnd() == Long.MIN_VALUE
+                || (message.maxWindowEnd() <= durableUpTo && closingBatchesDurable > message.closingBatchesBefore());
+        return windows && (message.batchesBefore() < 0 || batchesDurable > message.batchesBefore());
     }
 
     private boolean store(Batch batch, long now) {
@@ -548,6 +745,9 @@ public final class AnalyzerPipeline {
     }
 
     private String blocked(long now) {
+        if (!prepared && failure == null) {
+            return "PostgreSQL: not started yet (schema and progress not loaded)";
+        }
         if (failure != null) {
             return failure + " (failing for " + Duration.ofNanos(now - failingSinceNanos).toSeconds() + " s, next attempt in "
                     + Math.max(0, Duration.ofNanos(nextAttemptNanos - now).toMillis()) + " ms)";
@@ -615,6 +815,21 @@ public final class AnalyzerPipeline {
 
     public synchronized long redeliveredMessages() {
         return redelivered;
+    }
+
+    /** Messages handed over after their partition had gone to another consumer, left to it. */
+    public synchronized long foreignMessages() {
+        return foreignMessages;
+    }
+
+    /** Partitions this consumer took over from others (their progress read from PostgreSQL). */
+    public synchronized long partitionsTaken() {
+        return partitionsTaken;
+    }
+
+    /** Partitions this consumer gave to others, with their open windows. */
+    public synchronized long partitionsGivenAway() {
+        return partitionsGivenAway;
     }
 
     public synchronized long storeFailures() {

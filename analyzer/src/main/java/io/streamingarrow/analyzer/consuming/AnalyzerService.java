@@ -1,6 +1,5 @@
 package io.streamingarrow.analyzer.consuming;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -94,7 +93,10 @@ public class AnalyzerService {
         return pipeline().offer(kafka.getPartition(), kafka.getOffset(), key, message.getPayload(), message::ack);
     }
 
-    /** Migrates the schema and restores progress at start-up, so a PostgreSQL problem shows at once. */
+    /**
+     * Creates the pipeline at start-up, which migrates the schema and restores progress; PostgreSQL being
+     * down then does not fail the start: readiness is DOWN with the reason and the pipeline tries again.
+     */
     void onStart(@Observes StartupEvent event) {
         pipeline();
     }
@@ -140,7 +142,6 @@ public class AnalyzerService {
             return new AlertRule(e.getKey(), e.getValue().severity(), when, e.getValue().forWindows(), resolve);
         }).toList();
         AnalyzerStore store = new AnalyzerStore(pool, config.store().schema());
-        store.migrate().await().atMost(Duration.ofSeconds(30));
         allocator = new RootAllocator(256L << 20);
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
@@ -152,8 +153,8 @@ public class AnalyzerService {
                 new AlertEngine(rules), store, new LiveOutputs(outputs, live), System::nanoTime, topic,
                 config.store().timeout(), config.store().retryMaxBackoff(), () -> System.currentTimeMillis() * 1000,
                 window.maxFutureSkew());
-        created.restore();
         registerMetrics(created);
+        created.start(); // schema and progress; if PostgreSQL is down, retried by tick() (not ready meanwhile)
         return created;
     }
 
@@ -181,6 +182,12 @@ public class AnalyzerService {
                 .description("Null (tombstone) or empty messages, dead-lettered").register(meters);
         FunctionCounter.builder("analyzer.messages.redelivered", p, AnalyzerPipeline::redeliveredMessages)
                 .description("Messages Kafka delivered again in this run (after a rebalance), skipped").register(meters);
+        FunctionCounter.builder("analyzer.partitions.taken", p, AnalyzerPipeline::partitionsTaken)
+                .description("Partitions taken over from other consumers (read from their last commit)").register(meters);
+        FunctionCounter.builder("analyzer.partitions.given.away", p, AnalyzerPipeline::partitionsGivenAway)
+                .description("Partitions given to other consumers, with their open windows").register(meters);
+        FunctionCounter.builder("analyzer.messages.foreign", p, AnalyzerPipeline::foreignMessages)
+                .description("Messages handled after their partition went to another consumer, left to it").register(meters);
         FunctionCounter.builder("analyzer.store.failures", p, AnalyzerPipeline::storeFailures)
                 .description("Attempts to store closed windows in PostgreSQL that failed (each is retried)").register(meters);
         FunctionCounter.builder("analyzer.publish.failures", p, AnalyzerPipeline::publishFailures)

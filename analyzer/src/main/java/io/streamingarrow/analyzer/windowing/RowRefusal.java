@@ -1,5 +1,6 @@
 package io.streamingarrow.analyzer.windowing;
 
+import io.streamingarrow.shared.contract.StoreLimits;
 import io.streamingarrow.shared.rows.RowDefect;
 
 /**
@@ -7,9 +8,8 @@ import io.streamingarrow.shared.rows.RowDefect;
  * row it cannot store, or whose time is implausible, must not cost more than itself. In particular no
  * single row may move the watermark, and with it what is final, past what is plausible.
  *
- * <p>The range rule is the stores' (ClickHouse {@code DateTime}, UInt32 seconds). src-shared is getting a
- * shared row screen with the same limits (branch bad-rows, not on main when this was written): these
- * constants are the analyzer's local copy of that rule and its {@code dlq-reason} codes.
+ * <p>The range rule is the stores' ({@link StoreLimits}, shared with the producer and the sink, so that
+ * every service refuses the same rows); this enum only names the analyzer's {@code dlq-reason} codes.
  */
 public enum RowRefusal {
 
@@ -25,10 +25,10 @@ public enum RowRefusal {
     /** A string is not UTF-8: read as it is, it would become U+FFFD and merge distinct devices. */
     INVALID_UTF8("row-invalid-utf8");
 
-    /** The first instant the stores hold, in µs since the epoch. */
-    public static final long MIN_TS_MICROS = 0L;
-    /** The last instant the stores hold (2106-02-07T06:28:15.999999Z), in µs since the epoch. */
-    public static final long MAX_TS_MICROS = (0xFFFF_FFFFL + 1) * 1_000_000L - 1;
+    /** The first instant the stores hold, in µs since the epoch ({@link StoreLimits#MIN_TS_MICROS}). */
+    public static final long MIN_TS_MICROS = StoreLimits.MIN_TS_MICROS;
+    /** The last instant the stores hold, in µs since the epoch ({@link StoreLimits#MAX_TS_MICROS}). */
+    public static final long MAX_TS_MICROS = StoreLimits.MAX_TS_MICROS;
 
     private final String code;
 

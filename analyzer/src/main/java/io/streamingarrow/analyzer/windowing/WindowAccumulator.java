@@ -6,6 +6,8 @@ import java.util.Arrays;
 public final class WindowAccumulator {
 
     private long count;
+    /** The Kafka partition whose rows opened this window (a device's rows come from one partition). */
+    int partition;
     private final long[] measureCount;
     private final double[] min;
     private final double[] max;

@@ -127,8 +127,19 @@ public final class WindowAggregator {
      * ({@link #refusedRow}, {@link #refusal}).
      */
     public BatchResult add(VectorSchemaRoot batch, long replayedUpTo, long finalUpTo, long latestPlausibleMicros) {
+        return add(batch, 0, replayedUpTo, Math.max(closedUpTo, finalUpTo), latestPlausibleMicros);
+    }
+
+    /**
+     * As {@link #add(VectorSchemaRoot, long, long, long)} for rows of Kafka partition {@code partition}, with
+     * exactly {@code finalUpTo} as the end up to which its windows are final: not this aggregator's own
+     * closed mark, which a partition taken over from another consumer (read again from its last commit) may
+     * be behind. Such a partition's windows open below the mark and close the next time the watermark, which
+     * it holds back, moves on.
+     */
+    public BatchResult add(VectorSchemaRoot batch, int partition, long replayedUpTo, long finalUpTo, long latestPlausibleMicros) {
         refused = 0;
-        long lateFrom = Math.max(closedUpTo, finalUpTo);
+        long lateFrom = finalUpTo;
         FieldVector deviceVector = batch.getVector(SeedSchema.DEVICE);
         FieldVector tsVector = batch.getVector(SeedSchema.TS);
         if (deviceVector == null || tsVector == null || !StringColumn.supports(deviceVector) || !TimestampColumn.supports(tsVector)) {
@@ -198,9 +209,9 @@ public final class WindowAggregator {
                     if (!lateCorrections) {
                         continue;
                     }
-                    window = lateWindow(devices.name(device), start);
+                    window = lateWindow(devices.name(device), start, partition);
                 } else {
-                    window = openWindow(device, start);
+                    window = openWindow(device, start, partition);
                     maxEnd = Math.max(maxEnd, end);
                     counted = true;
                 }
@@ -276,12 +287,13 @@ public final class WindowAggregator {
         return drained;
     }
 
-    private WindowAccumulator openWindow(int device, long start) {
+    private WindowAccumulator openWindow(int device, long start, int partition) {
         WindowSlot slot = slot(start);
         WindowAccumulator window = slot.get(device);
         if (window == null) {
             requireRoom();
             window = new WindowAccumulator(measures.size());
+            window.partition = partition;
             slot.put(device, window);
             devices.retain(device);
             openWindows++;
@@ -300,12 +312,13 @@ public final class WindowAggregator {
         return slot;
     }
 
-    private WindowAccumulator lateWindow(String device, long start) {
+    private WindowAccumulator lateWindow(String device, long start, int partition) {
         TreeMap<Long, WindowAccumulator> windows = late.computeIfAbsent(device, d -> new TreeMap<>());
         WindowAccumulator window = windows.get(start);
         if (window == null) {
             requireRoom();
             window = new WindowAccumulator(measures.size());
+            window.partition = partition;
             windows.put(start, window);
             lateWindows++;
         }
@@ -317,6 +330,44 @@ public final class WindowAggregator {
             throw new IllegalStateException("more than " + maxOpenWindows + " open windows: raise "
                     + "analyzer.window.max-open or lower the allowed lateness");
         }
+    }
+
+    /**
+     * Forgets the open windows (and corrections in waiting) fed by Kafka partition {@code partition}: it was
+     * given to another consumer, which reads it again from its last commit and builds them whole. Stored
+     * here, they would be partial and could overwrite the new owner's. Yields how many windows were dropped.
+     */
+    public int dropPartition(int partition) {
+        int dropped = 0;
+        java.util.Iterator<Map.Entry<Long, WindowSlot>> slotIterator = slots.entrySet().iterator();
+        while (slotIterator.hasNext()) {
+            WindowSlot slot = slotIterator.next().getValue();
+            int removed = slot.removeIf(p -> p == partition, (device, window) -> devices.release(device));
+            openWindows -= removed;
+            dropped += removed;
+            if (slot.size() == 0) {
+                slotIterator.remove();
+            }
+        }
+        // The cache may point at a slot just removed (or rebuilt in place: same object, still right).
+        for (int i = 0; i < SLOT_CACHE; i++) {
+            if (cachedSlot[i] != null && slots.get(cachedStart[i]) != cachedSlot[i]) {
+                cachedStart[i] = Long.MIN_VALUE;
+                cachedSlot[i] = null;
+            }
+        }
+        java.util.Iterator<TreeMap<Long, WindowAccumulator>> lateIterator = late.values().iterator();
+        while (lateIterator.hasNext()) {
+            TreeMap<Long, WindowAccumulator> windows = lateIterator.next();
+            int before = windows.size();
+            windows.values().removeIf(window -> window.partition == partition);
+            lateWindows -= before - windows.size();
+            dropped += before - windows.size();
+            if (windows.isEmpty()) {
+                lateIterator.remove();
+            }
+        }
+        return dropped;
     }
 
     /** Closes every window that ends at or before {@code watermark}; ordered by end, then device. */

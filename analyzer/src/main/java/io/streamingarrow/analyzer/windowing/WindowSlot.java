@@ -2,8 +2,8 @@ package io.streamingarrow.analyzer.windowing;
 
 /**
  * The open windows that share one start, one accumulator per device id. A slot is created when the first
- * row for its start arrives and closed whole when the watermark passes its end, so entries are never
- * removed one by one. Open addressing over int keys: no boxing on the per-row path.
+ * row for its start arrives and closed whole when the watermark passes its end; entries are removed one by
+ * one only when their partition is taken away ({@link #removeIf}). Open addressing over int keys: no boxing on the per-row path.
  */
 final class WindowSlot {
 
@@ -53,6 +53,33 @@ final class WindowSlot {
                 visitor.visit(devices[slot] - 1, windows[slot]);
             }
         }
+    }
+
+    /**
+     * Removes the windows whose partition {@code test} accepts (a partition taken away: its windows are the
+     * new owner's to build); yields how many were removed, each reported to {@code removed}. Rare (a
+     * rebalance), so it simply rebuilds the table.
+     */
+    int removeIf(java.util.function.IntPredicate test, Visitor removed) {
+        int[] oldDevices = devices;
+        WindowAccumulator[] oldWindows = windows;
+        devices = new int[oldDevices.length];
+        windows = new WindowAccumulator[oldDevices.length];
+        size = 0;
+        int count = 0;
+        for (int slot = 0; slot < oldDevices.length; slot++) {
+            if (oldDevices[slot] == 0) {
+                continue;
+            }
+            int device = oldDevices[slot] - 1;
+            if (test.test(oldWindows[slot].partition)) {
+                removed.visit(device, oldWindows[slot]);
+                count++;
+            } else {
+                put(device, oldWindows[slot]);
+            }
+        }
+        return count;
     }
 
     interface Visitor {
