@@ -47,7 +47,12 @@ ALL_SCENARIOS=(kafka-outage clickhouse-outage postgres-outage producer-kill inge
 # to a minute for that (the producer's default is 10 s, after which it answers 503 "may still be stored"),
 # so that an outage of 15 s ends in 200s rather than in answers no client could resend without
 # duplicating. An environment variable, so that a producer without the setting starts all the same.
-export PRODUCER_INGEST_ACK_TIMEOUT="${PRODUCER_INGEST_ACK_TIMEOUT:-60s}"
+# With a longer outage (FAULTS_OUTAGE_SECONDS=90, say) the driver waits longer in step, and the producer's
+# client keeps the events it could not deliver yet for longer than that (its default delivery timeout, 120 s,
+# would drop events answered "may still be stored" before a slow broker is back).
+ACK_SECONDS=$(( OUTAGE_SECONDS + 45 > 60 ? OUTAGE_SECONDS + 45 : 60 ))
+export PRODUCER_INGEST_ACK_TIMEOUT="${PRODUCER_INGEST_ACK_TIMEOUT:-${ACK_SECONDS}s}"
+export FAULTS_DRIVE_HTTP_TIMEOUT=$(( ACK_SECONDS + 60 ))
 ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
 SERVICE_MARK="-Dstreaming-arrow.faults-run=$RUN_ID" # on every JVM this run starts: cleanup kills only those
 
@@ -88,6 +93,7 @@ start_service() {
   local -a props=("-Dquarkus.http.port=$port" "-Dkafka.bootstrap.servers=$BOOTSTRAP")
   case "$kind" in
     producer) props+=(-Dmp.messaging.outgoing.arrow-tables.topic="$TOPIC"
+                -Dmp.messaging.outgoing.arrow-tables.delivery.timeout.ms=$(( (ACK_SECONDS + 120) * 1000 ))
                 -Dproducer.host-metrics.enabled=false -Dproducer.fleet.enabled=false) ;;
     sink) props+=(-Dsink.clickhouse.url="http://127.0.0.1:$CH_HTTP_PORT" -Dsink.clickhouse.table="$TABLE"
             -Dmp.messaging.incoming.arrow-tables.topic="$TOPIC"

@@ -34,10 +34,7 @@ deploy/local/e2e.sh
 
 # Crashes, outages, rebalances and hostile input against the packaged services (deploy/local/faults.sh).
 # It kills servers, so it runs on its own stack instance (other ports, under <home>/faults) and stops it.
-# scale-out is left out until it passes: with a member SIGKILLed while events flow, the analyzers' rebalance
-# loses one partition's windows (issue #16 stays open for it). It is said here, never skipped silently.
-deploy/local/faults.sh $(deploy/local/faults.sh --list | grep -vx scale-out)
-echo "[faults] NOT RUN by test.sh: scale-out (fails today: a member SIGKILLed mid-stream loses one partition's windows); run it with deploy/local/faults.sh scale-out"
+deploy/local/faults.sh
 
 # Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
 src-shared/src/test/fixtures-gen/check-java-output.sh

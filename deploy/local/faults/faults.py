@@ -73,7 +73,7 @@ def drive(url, out, rows, rate, devices, chunk=100, seed=7, hold_at=None, hold_f
                 req = urllib.request.Request(url, data=body, headers={"content-type": "application/x-ndjson"})
                 t0 = time.time()
                 try:
-                    with urllib.request.urlopen(req, timeout=180) as r:
+                    with urllib.request.urlopen(req, timeout=float(os.environ.get("FAULTS_DRIVE_HTTP_TIMEOUT", "180"))) as r:
                         code, answer = r.status, r.read()
                 except urllib.error.HTTPError as e:
                     code, answer = e.code, e.read()
