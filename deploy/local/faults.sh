@@ -161,9 +161,13 @@ stop_watch() {
 # ---------------------------------------------------------------- scenario plumbing
 new_scenario() { # name
   SCENARIO="$1"
-  SDIR="$WORK/$1"
+  # A scenario named twice in one run (`faults.sh scale-out scale-out`) gets its own directory, topics and
+  # schema each time: a hold file or events left by the first would otherwise steer the second.
+  local attempt=1 tag="$1"
+  while [[ -e "$WORK/$tag" ]]; do attempt=$((attempt + 1)); tag="$1-$attempt"; done
+  SDIR="$WORK/$tag"
   mkdir -p "$SDIR"
-  SID="${RUN_ID}_${1//-/_}"
+  SID="${RUN_ID}_${tag//-/_}"
   TOPIC="arrow_tables_$SID"
   DLQ="dlq_$SID"
   TABLE="sensor_readings_$SID"
