@@ -2,6 +2,7 @@ package io.streamingarrow.analyzer.consuming;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.PreDestroy;
@@ -26,6 +27,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.streamingarrow.analyzer.AnalyzerConfig;
 import io.streamingarrow.analyzer.alerting.AlertEngine;
@@ -77,8 +79,11 @@ public class AnalyzerService {
     @ConfigProperty(name = "mp.messaging.incoming.arrow-tables.topic")
     String topic;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    // The connector's view of kafka.* (and KAFKA_* environment variables): the end-offsets admin client
+    // connects and authenticates the same way as the consumer.
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
 
     private BufferAllocator allocator;
     private KafkaEndOffsets endOffsets;
@@ -145,7 +150,7 @@ public class AnalyzerService {
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
                 new DeviceShards(config.output().shards()));
-        endOffsets = new KafkaEndOffsets(bootstrapServers, topic, window.endOffsetsTimeout(), System::nanoTime);
+        endOffsets = new KafkaEndOffsets(KafkaEndOffsets.connectionSettings(kafkaConfig), topic, window.endOffsetsTimeout(), System::nanoTime);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size, endOffsets,
                         window.endOffsetsMaxAge().toNanos()),
