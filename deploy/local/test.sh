@@ -39,6 +39,12 @@ deploy/local/e2e.sh
 deploy/local/faults.sh $(deploy/local/faults.sh --list | grep -vx scale-out)
 echo "[faults] NOT RUN by test.sh: scale-out (fails today: a member SIGKILLed mid-stream loses one partition's windows); run it with deploy/local/faults.sh scale-out"
 
+# Security (docs/security.md), on its own secure stack instance (other ports, under <home>/secure), stopped at
+# the end: e2e.sh --secure (SASL_SSL with ACLs, ClickHouse HTTPS, PostgreSQL verify-full, the ingest token)
+# with the same exact counts, then a wrong password, an untrusted certificate and a principal without the
+# ACL on each hop, refused with a clear error and nothing written, and no secret in the services' logs.
+deploy/local/security.sh
+
 # Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
 src-shared/src/test/fixtures-gen/check-java-output.sh
 
