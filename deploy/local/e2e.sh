@@ -147,6 +147,7 @@ start_analyzer() {
     -Dmp.messaging.outgoing.alerts.topic="alerts_$ID" \
     -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
     -Danalyzer.store.schema="$SCHEMA" \
+    -Danalyzer.store.migrate-timeout=120s \
     -Danalyzer.window.idle-timeout=5s \
     -Danalyzer.window.allowed-lateness=60s \
     -Dmp.messaging.incoming.arrow-tables.session.timeout.ms=6000 \

@@ -112,5 +112,12 @@ public interface AnalyzerConfig {
         /** Failed stores and publications are retried with backoff from 200 ms, doubling up to this. */
         @WithDefault("5s")
         Duration retryMaxBackoff();
+
+        /**
+         * How long the schema migration at start-up may take, connecting included (a TLS handshake and
+         * SCRAM on a busy machine took longer than 30 s in the security suite); past it the start fails.
+         */
+        @WithDefault("30s")
+        Duration migrateTimeout();
     }
 }

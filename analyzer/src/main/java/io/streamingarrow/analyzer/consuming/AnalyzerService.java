@@ -1,6 +1,5 @@
 package io.streamingarrow.analyzer.consuming;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -145,7 +144,7 @@ public class AnalyzerService {
             return new AlertRule(e.getKey(), e.getValue().severity(), when, e.getValue().forWindows(), resolve);
         }).toList();
         AnalyzerStore store = new AnalyzerStore(pool, config.store().schema());
-        store.migrate().await().atMost(Duration.ofSeconds(30));
+        store.migrate().await().atMost(config.store().migrateTimeout());
         allocator = new RootAllocator(256L << 20);
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
