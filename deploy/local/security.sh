@@ -119,7 +119,8 @@ scenario() {
                  -Dmp.messaging.outgoing.arrow-tables-dlq.topic="${RUN}_dlq" -Dsink.clickhouse.table="$store" -Dsink.insert.linger=500ms) ;;
       analyzer) own=(-Dmp.messaging.incoming.arrow-tables.topic="$DATA" -Dmp.messaging.incoming.arrow-tables.group.id="${RUN}_analyzer"
                      -Dmp.messaging.outgoing.arrow-tables-dlq.topic="${RUN}_dlq" -Dmp.messaging.outgoing.arrow-aggregates.topic="${RUN}_aggregates"
-                     -Dmp.messaging.outgoing.alerts.topic="${RUN}_alerts" -Danalyzer.store.schema="$store") ;;
+                     -Dmp.messaging.outgoing.alerts.topic="${RUN}_alerts" -Danalyzer.store.schema="$store"
+                     -Danalyzer.store.migrate-timeout=120s) ;; # a busy machine: let PostgreSQL's answer arrive
     esac
     exec java $ARROW_OPENS -Xmx160m "$MARK" -Dquarkus.http.port="$port" "${own[@]}" "${props[@]}" \
       -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar"
