@@ -9,9 +9,21 @@
 #     of the stream.
 # Needs: the stack up (deploy/local/stack.sh up) and the services packaged (./mvnw package).
 # --native: the same scenario with the native executables (./mvnw package -Dnative, deploy/native/README.md).
+# --secure: the same scenario over a secure stack (STREAMING_ARROW_SECURE=1 deploy/local/stack.sh up, same
+#   STREAMING_ARROW_HOME and port variables): Kafka over SASL_SSL with each service's own SCRAM user and
+#   ACLs granted for this run's names only, the sink on ClickHouse's HTTPS port, the analyzer on PostgreSQL
+#   with verify-full, /ingest behind a bearer token. The services are configured only through environment
+#   variables (as in Kubernetes), and at the end no secret may appear in their logs (docs/security.md).
 set -euo pipefail
 NATIVE=false
-if [[ "${1:-}" == --native ]]; then NATIVE=true; shift; fi
+SECURE=false
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --native) NATIVE=true; shift ;;
+    --secure) SECURE=true; shift ;;
+    *) break ;;
+  esac
+done
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ID="e2e_$(date +%s)_$$"
@@ -51,17 +63,41 @@ for svc in producer analyzer sink; do
   if ss -ltnH "sport = :${PORT[$svc]}" | grep -q .; then fail "port ${PORT[$svc]} for $svc is taken"; fi
 done
 
+ADMIN_BOOTSTRAP=127.0.0.1:19092
+if [[ "$SECURE" == true ]]; then
+  SECURITY="${STREAMING_ARROW_HOME:-$REPO/.local-stack}/security"
+  [[ -f "$SECURITY/credentials.env" && -f "$SECURITY/endpoints.env" ]] \
+    || fail "no secure stack under ${STREAMING_ARROW_HOME:-$REPO/.local-stack}: run STREAMING_ARROW_SECURE=1 deploy/local/stack.sh up first"
+  # shellcheck disable=SC1091
+  source "$SECURITY/credentials.env"
+  # shellcheck disable=SC1091
+  source "$SECURITY/endpoints.env"
+  ADMIN_BOOTSTRAP="$KAFKA_ADMIN_BOOTSTRAP"
+  INGEST_TOKEN="$(openssl rand -hex 24)"
+  # Each service's principal may use only this run's names: the ACLs the stack grants for the contract's.
+  STREAMING_ARROW_SECURE=1 "$REPO/deploy/local/stack.sh" acls "$TOPIC" "aggregates_$ID" "alerts_$ID" "dlq_$ID" \
+    "sink_$ID" "analyzer_$ID" >"$WORK/acls.log" 2>&1 || fail "cannot grant the run's ACLs: $(tail -5 "$WORK/acls.log")"
+fi
+
 # The topic exists before anyone reads it, with arrow_tables' 4 partitions, as on the stack.
 KAFKA_LIBS="$(ls -d "${STREAMING_ARROW_CACHE:-${STREAMING_ARROW_HOME:-$REPO/.local-stack}/cache}"/kafka-* | head -1)"
-java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:19092 \
+java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADMIN_BOOTSTRAP" \
   --create --topic "$TOPIC" --partitions 4 --replication-factor 1 >"$WORK/topic.log" 2>&1 || fail "cannot create $TOPIC: $(tail -3 "$WORK/topic.log")"
+
+# --secure: each service configured by environment variables only (deploy/local/security-env.sh).
+# shellcheck source=deploy/local/security-env.sh
+source "$REPO/deploy/local/security-env.sh"
+secure_env() { # service
+  [[ "$SECURE" == true ]] || return 0
+  secure_service_env "$1"
+}
 
 start() { # service, then -D options
   local svc="$1"; shift
   if [[ "$NATIVE" == true ]]; then
-    "$(compgen -G "$REPO/$svc/target/*-runner" | head -1)" -Xmx256m "$@" >"$WORK/$svc.log" 2>&1 &
+    ( secure_env "$svc"; exec "$(compgen -G "$REPO/$svc/target/*-runner" | head -1)" -Xmx256m "$@" ) >"$WORK/$svc.log" 2>&1 &
   else
-    java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" >"$WORK/$svc.log" 2>&1 &
+    ( secure_env "$svc"; exec java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ) >"$WORK/$svc.log" 2>&1 &
   fi
   PIDS+=($!)
 }
@@ -78,12 +114,21 @@ start_sink() {
     -Dmp.messaging.incoming.arrow-tables.heartbeat.interval.ms=1000
 }
 start_sink
-ch() { curl -fsS http://127.0.0.1:8123/ --data-binary "$1"; }
-pg() { PGPASSWORD=streaming_arrow psql -h 127.0.0.1 -U streaming_arrow -d streaming_arrow -tAqc "$1"; }
+if [[ "$SECURE" == true ]]; then
+  # ClickHouse's admin over HTTPS, PostgreSQL over TLS with the server's name checked; passwords through a
+  # file descriptor or the environment, never the command line.
+  ch() { curl -fsS --cacert "$CA_CERT" -K <(printf 'user = "default:%s"\n' "$CLICKHOUSE_ADMIN_PASSWORD") "$CLICKHOUSE_HTTPS_URL/" --data-binary "$1"; }
+  pg() { PGPASSWORD="$POSTGRES_PASSWORD" psql "host=127.0.0.1 port=$POSTGRES_PORT dbname=streaming_arrow user=streaming_arrow sslmode=verify-full sslrootcert=$CA_CERT" -tAqc "$1"; }
+  ingest_auth() { printf 'header = "Authorization: Bearer %s"\n' "$INGEST_TOKEN"; }
+else
+  ch() { curl -fsS http://127.0.0.1:8123/ --data-binary "$1"; }
+  pg() { PGPASSWORD=streaming_arrow psql -h 127.0.0.1 -U streaming_arrow -d streaming_arrow -tAqc "$1"; }
+  ingest_auth() { :; }
+fi
 ingest() { # NDJSON file
   local code
   code=$(curl -s -o "$WORK/ingest-answer.json" -w '%{http_code}' -H 'content-type: application/x-ndjson' \
-    --data-binary @"$1" http://127.0.0.1:8080/ingest)
+    -K <(ingest_auth) --data-binary @"$1" http://127.0.0.1:8080/ingest)
   [[ "$code" == 200 ]] || fail "ingest answered $code: $(cat "$WORK/ingest-answer.json")"
 }
 ready() { # service
@@ -102,6 +147,7 @@ start_analyzer() {
     -Dmp.messaging.outgoing.alerts.topic="alerts_$ID" \
     -Dmp.messaging.outgoing.arrow-tables-dlq.topic="dlq_$ID" \
     -Danalyzer.store.schema="$SCHEMA" \
+    -Danalyzer.store.migrate-timeout=120s \
     -Danalyzer.window.idle-timeout=5s \
     -Danalyzer.window.allowed-lateness=60s \
     -Dmp.messaging.incoming.arrow-tables.session.timeout.ms=6000 \
@@ -278,6 +324,23 @@ if ! wait "$BROWSER_PID"; then
   fail "live page: $(cat "$WORK/live-view.json" 2>/dev/null || cat "$WORK/browser.log")"
 fi
 python3 -c "import json,sys; [print('[e2e] live page: ' + s) for s in json.load(open(sys.argv[1]))['steps']]" "$WORK/live-view.json"
+if [[ "$SECURE" == true ]]; then
+  # Without the token /ingest refuses, and no secret (passwords, the token) is in any service's log.
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/x-ndjson' --data-binary @"$WORK/part-a.ndjson" \
+    http://127.0.0.1:8080/ingest)
+  [[ "$code" == 401 ]] || fail "/ingest without the token answered $code, expected 401"
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/x-ndjson' -H 'Authorization: Bearer wrong' \
+    --data-binary @"$WORK/part-a.ndjson" http://127.0.0.1:8080/ingest)
+  [[ "$code" == 401 ]] || fail "/ingest with a wrong token answered $code, expected 401"
+  in_ch_after=$(ch "SELECT count() FROM streaming_arrow.\`$TABLE\` FINAL")
+  [[ "$in_ch_after" == "$ROWS" ]] || fail "after the refused requests ClickHouse holds $in_ch_after rows, expected $ROWS"
+  log "/ingest without the token and with a wrong one: 401, nothing stored"
+  curl -s http://127.0.0.1:8080/q/metrics >"$WORK/producer-metrics.txt" || true
+  if grep -lF -f <(secure_secrets) "$WORK"/*.log "$WORK/producer-metrics.txt" >"$WORK/leaks.txt" 2>/dev/null; then
+    fail "a password or the token is printed in $(tr '\n' ' ' <"$WORK/leaks.txt")"
+  fi
+  log "no password or token in the services' logs ($(cat "$WORK"/*.log | wc -l) lines) nor in the producer's metrics"
+fi
 log "PASS"
 # Leave nothing behind in the stores.
 ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null || true

@@ -6,7 +6,12 @@
 #   deploy/local/stack.sh down   [kafka|clickhouse|postgres ...]
 #   deploy/local/stack.sh status [kafka|clickhouse|postgres ...]
 #
+#   deploy/local/stack.sh acls   TOPIC AGGREGATES ALERTS DLQ SINK_GROUP ANALYZER_GROUP   (secure mode only)
+#
 # `up` is idempotent; `down` stops only what this script started (it finds its own pid files).
+# STREAMING_ARROW_SECURE=1: the secured instance (docs/security.md): a CA and server certificates, Kafka
+# SASL_SSL (SCRAM-SHA-512) with ACLs per service, ClickHouse HTTPS with passwords, PostgreSQL SSL with a
+# scram-sha-256 role. A home is made in one mode and refuses the other.
 # Ports can be moved with STREAMING_ARROW_KAFKA_PORT, STREAMING_ARROW_KAFKA_CONTROLLER_PORT,
 # STREAMING_ARROW_CLICKHOUSE_HTTP_PORT, STREAMING_ARROW_CLICKHOUSE_TCP_PORT and STREAMING_ARROW_POSTGRES_PORT.
 set -euo pipefail
@@ -22,6 +27,11 @@ KAFKA_CONTROLLER_PORT="${STREAMING_ARROW_KAFKA_CONTROLLER_PORT:-19093}"
 CLICKHOUSE_HTTP_PORT="${STREAMING_ARROW_CLICKHOUSE_HTTP_PORT:-8123}"
 CLICKHOUSE_TCP_PORT="${STREAMING_ARROW_CLICKHOUSE_TCP_PORT:-9000}"
 POSTGRES_PORT="${STREAMING_ARROW_POSTGRES_PORT:-5432}"
+# Secure mode (a mode, not the default: the module tests connect to the plaintext stack on the contract's
+# ports without credentials, and other runs share that stack).
+SECURE="${STREAMING_ARROW_SECURE:-0}"
+KAFKA_SASL_PORT="${STREAMING_ARROW_KAFKA_SASL_PORT:-19094}"
+CLICKHOUSE_HTTPS_PORT="${STREAMING_ARROW_CLICKHOUSE_HTTPS_PORT:-8443}"
 # Seconds a server may take to answer after its start (a busy machine may need more).
 START_TIMEOUT="${STREAMING_ARROW_START_TIMEOUT:-60}"
 DATABASE=streaming_arrow
@@ -106,6 +116,110 @@ stop_distro_server() { # component port
   fi
 }
 
+# ---------------------------------------------------------------- Security (STREAMING_ARROW_SECURE=1)
+# Everything secret or certificate lives in $WORK/security (mode 700): made once, on the first `up`.
+SEC_DIR="$WORK/security"
+TLS_DIR="$SEC_DIR/tls"
+CREDENTIALS="$SEC_DIR/credentials.env"
+ENDPOINTS="$SEC_DIR/endpoints.env"
+# Kafka principals: admin is the super user; each service has its own; `outsider` authenticates but holds
+# no ACL (the refusal tests use it).
+KAFKA_USERS=(admin producer sink analyzer outsider)
+
+secure() { [[ "$SECURE" == 1 ]]; }
+
+# A home is made in one mode: a plaintext PostgreSQL cluster or Kafka log does not turn secure by a flag.
+check_mode() {
+  local wanted="plain"; secure && wanted="secure"
+  local marker="$WORK/stack-mode"
+  if [[ -f "$marker" ]]; then
+    [[ "$(cat "$marker")" == "$wanted" ]] || die "$WORK holds a $(cat "$marker") stack; this call asks for a $wanted one" \
+      "(STREAMING_ARROW_SECURE=${SECURE}). Use another STREAMING_ARROW_HOME for it."
+  elif [[ -d "$WORK/kafka/data" || -d "$WORK/postgres/data" ]]; then
+    [[ "$wanted" == plain ]] || die "$WORK holds a stack made before secure mode existed; use another STREAMING_ARROW_HOME"
+    echo plain >"$marker"
+  else
+    echo "$wanted" >"$marker"
+  fi
+}
+
+random_secret() { openssl rand -hex 24; }
+
+security_init() {
+  command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl): secure mode makes its certificates with it"
+  mkdir -p "$TLS_DIR"
+  chmod 700 "$SEC_DIR"
+  if [[ ! -f "$CREDENTIALS" ]]; then
+    say "secure mode: generating passwords into $CREDENTIALS"
+    ( umask 077
+      {
+        echo "# Made by deploy/local/stack.sh on the first secure start. Never commit or print these."
+        for user in "${KAFKA_USERS[@]}"; do echo "KAFKA_PASSWORD_${user^^}=$(random_secret)"; done
+        echo "KAFKA_KEYSTORE_PASSWORD=$(random_secret)"
+        echo "CLICKHOUSE_ADMIN_PASSWORD=$(random_secret)"
+        echo "CLICKHOUSE_SINK_PASSWORD=$(random_secret)"
+        echo "POSTGRES_PASSWORD=$(random_secret)"
+      } >"$CREDENTIALS" )
+  fi
+  # shellcheck disable=SC1090
+  source "$CREDENTIALS"
+  if [[ ! -f "$TLS_DIR/server.crt" ]]; then
+    say "secure mode: generating a CA and a server certificate (localhost, 127.0.0.1) into $TLS_DIR"
+    ( umask 077; cd "$TLS_DIR"
+      openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 825 -keyout ca.key -out ca.crt \
+        -subj "/CN=Streaming Arrow local CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+      openssl req -newkey rsa:2048 -nodes -sha256 -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+      printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+      openssl x509 -req -sha256 -days 825 -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+        -extfile server.ext -out server.crt 2>/dev/null
+      openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name kafka \
+        -out kafka.p12 -passout "pass:$KAFKA_KEYSTORE_PASSWORD"
+      rm -f server.csr
+      chmod 644 ca.crt server.crt ) || die "could not make the certificates in $TLS_DIR"
+  fi
+  # What clients need to connect (no secret in it): the tests and docs/security.md read it.
+  cat >"$ENDPOINTS" <<EOT
+KAFKA_ADMIN_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$KAFKA_SASL_PORT
+CLICKHOUSE_HTTPS_URL=https://127.0.0.1:$CLICKHOUSE_HTTPS_PORT
+POSTGRES_URL=postgresql://127.0.0.1:$POSTGRES_PORT/$DATABASE
+POSTGRES_PORT=$POSTGRES_PORT
+CA_CERT=$TLS_DIR/ca.crt
+EOT
+}
+
+# A copy of the server certificate and key for a server that runs as another user (ClickHouse, PostgreSQL).
+install_server_tls() { # directory owner
+  mkdir -p "$1"
+  install -m 644 "$TLS_DIR/server.crt" "$1/server.crt"
+  install -m 600 "$TLS_DIR/server.key" "$1/server.key"
+  if [[ -n "$2" ]] && is_root && id "$2" >/dev/null 2>&1; then chown -R "$2": "$1"; fi
+}
+
+sha256_hex() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+# Least privilege (docs/security.md): the producer writes the Arrow topic; sink and analyzer read it in
+# their own groups and write the dead-letter topic; the analyzer writes the aggregates and alerts.
+kafka_acls() { # topic aggregates alerts dlq sink-group analyzer-group
+  local topic="$1" aggregates="$2" alerts="$3" dlq="$4" sink_group="$5" analyzer_group="$6"
+  local acl=(kafka_java org.apache.kafka.tools.AclCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --add)
+  local log="$KAFKA_DIR/logs/acls.out"
+  : >"$log"
+  (
+    "${acl[@]}" --allow-principal User:producer --operation Write --operation Describe --topic "$topic" &
+    "${acl[@]}" --allow-principal User:sink --allow-principal User:analyzer --operation Read --operation Describe --topic "$topic" &
+    "${acl[@]}" --allow-principal User:sink --operation Read --group "$sink_group" &
+    "${acl[@]}" --allow-principal User:analyzer --operation Read --group "$analyzer_group" &
+    "${acl[@]}" --allow-principal User:sink --allow-principal User:analyzer --operation Write --operation Describe --topic "$dlq" &
+    "${acl[@]}" --allow-principal User:analyzer --operation Write --operation Describe --topic "$aggregates" --topic "$alerts" &
+    local failed=0 job
+    for job in $(jobs -p); do wait "$job" || failed=1; done
+    exit "$failed"
+  ) >>"$log" 2>&1 || fail_with_log "kafka ACLs" "$log"
+}
+
 # ---------------------------------------------------------------- Kafka
 KAFKA_DIR="$WORK/kafka"
 KAFKA_PID="$KAFKA_DIR/kafka.pid"
@@ -144,15 +258,25 @@ kafka_up() {
   command -v java >/dev/null || die "java is missing: install a JDK 17+ (apt-get install openjdk-17-jdk-headless)"
   mkdir -p "$KAFKA_DIR/data" "$KAFKA_DIR/logs"
   local cp; cp="$(kafka_classpath)"
+  local listeners="PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT"
+  local advertised="PLAINTEXT://127.0.0.1:$KAFKA_PORT"
+  local protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if secure; then
+    refuse_taken_port "kafka (SASL_SSL)" "$KAFKA_SASL_PORT"
+    listeners+=",SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT"
+    advertised+=",SASL_SSL://127.0.0.1:$KAFKA_SASL_PORT"
+    protocols+=",SASL_SSL:SASL_SSL"
+  fi
+  ( umask 077
   cat >"$KAFKA_DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$KAFKA_DIR/data
 num.partitions=4
 auto.create.topics.enable=true
@@ -166,6 +290,25 @@ group.initial.rebalance.delay.ms=0
 message.max.bytes=67108864
 replica.fetch.max.bytes=67108864
 EOF
+  if secure; then
+    # Clients authenticate on SASL_SSL with SCRAM-SHA-512 (users stored in the metadata log at format
+    # time). The PLAINTEXT listener stays on loopback for the broker itself (inter-broker, controller)
+    # and the admin tools: its principal is ANONYMOUS, a super user like admin. Everything else needs an ACL.
+    cat >>"$KAFKA_DIR/server.properties" <<EOF
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/kafka.p12
+ssl.keystore.password=$KAFKA_KEYSTORE_PASSWORD
+ssl.key.password=$KAFKA_KEYSTORE_PASSWORD
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+ssl.client.auth=none
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:admin;User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
+EOF
+  fi
+  )
   cat >"$KAFKA_DIR/log4j2.yaml" <<EOF
 Configuration:
   Appenders:
@@ -200,7 +343,15 @@ Configuration:
 EOF
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
     local cluster_id; cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid)"
-    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" \
+    local -a scram=()
+    if secure; then
+      local user password
+      for user in "${KAFKA_USERS[@]}"; do
+        password="KAFKA_PASSWORD_${user^^}"
+        scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=${!password}]")
+      done
+    fi
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" "${scram[@]}" \
       -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/logs/format.out" 2>&1 \
       || fail_with_log "kafka storage format" "$KAFKA_DIR/logs/format.out"
   fi
@@ -218,6 +369,11 @@ EOF
         --create --if-not-exists --topic "$topic" --partitions "$partitions" --replication-factor 1 \
       || fail_with_log "kafka topic $topic" "$KAFKA_LOG"
   done
+  if secure; then
+    kafka_acls arrow_tables arrow_aggregates alerts arrow_tables_dlq sink analyzer
+    say "kafka ready: SASL_SSL (SCRAM-SHA-512) on 127.0.0.1:$KAFKA_SASL_PORT for ${KAFKA_USERS[*]}, ACLs per service; topics ${TOPICS[*]}"
+    return
+  fi
   say "kafka ready: topics ${TOPICS[*]}"
 }
 
@@ -231,19 +387,51 @@ CH_PID="$CH_DIR/clickhouse.pid"
 CH_LOG="$CH_DIR/log/stdout.log"
 
 clickhouse_answers() {
-  [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == "Ok." ]]
+  if secure; then
+    [[ "$(curl -fsS --max-time 2 --cacert "$TLS_DIR/ca.crt" "https://127.0.0.1:$CLICKHOUSE_HTTPS_PORT/ping" 2>/dev/null)" == "Ok." ]]
+  else
+    [[ "$(curl -fsS --max-time 2 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null)" == "Ok." ]]
+  fi
 }
 
 clickhouse_query() {
-  curl -fsS --max-time 30 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/" --data-binary "$1"
+  if secure; then
+    # The password goes to curl through a file descriptor, not its command line (visible in ps).
+    curl -fsS --max-time 30 --cacert "$TLS_DIR/ca.crt" -K <(printf 'user = "default:%s"\n' "$CLICKHOUSE_ADMIN_PASSWORD") \
+      "https://127.0.0.1:$CLICKHOUSE_HTTPS_PORT/" --data-binary "$1"
+  else
+    curl -fsS --max-time 30 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/" --data-binary "$1"
+  fi
 }
 
 clickhouse_up() {
   if alive "$CH_PID"; then say "clickhouse already running (pid $(cat "$CH_PID"))"; return; fi
   stop_distro_server clickhouse "$CLICKHOUSE_HTTP_PORT"
-  refuse_taken_port clickhouse "$CLICKHOUSE_HTTP_PORT"
   refuse_taken_port clickhouse "$CLICKHOUSE_TCP_PORT"
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_DIR/log"
+  # Plaintext: HTTP and native. Secure: HTTPS and native over TLS only, and every user has a password.
+  local listen
+  if secure; then
+    refuse_taken_port clickhouse "$CLICKHOUSE_HTTPS_PORT"
+    install_server_tls "$CH_DIR/tls" ""
+    listen="<https_port>$CLICKHOUSE_HTTPS_PORT</https_port>
+    <tcp_port_secure>$CLICKHOUSE_TCP_PORT</tcp_port_secure>
+    <openSSL>
+        <server>
+            <certificateFile>$CH_DIR/tls/server.crt</certificateFile>
+            <privateKeyFile>$CH_DIR/tls/server.key</privateKeyFile>
+            <verificationMode>none</verificationMode>
+            <loadDefaultCAFile>false</loadDefaultCAFile>
+            <cacheSessions>true</cacheSessions>
+            <disableProtocols>sslv2,sslv3,tlsv1,tlsv1_1</disableProtocols>
+            <preferServerCiphers>true</preferServerCiphers>
+        </server>
+    </openSSL>"
+  else
+    refuse_taken_port clickhouse "$CLICKHOUSE_HTTP_PORT"
+    listen="<http_port>$CLICKHOUSE_HTTP_PORT</http_port>
+    <tcp_port>$CLICKHOUSE_TCP_PORT</tcp_port>"
+  fi
   # Own config and paths: the packaged config writes to /var and listens on every interface.
   cat >"$CH_DIR/config.xml" <<EOF
 <?xml version="1.0"?>
@@ -256,8 +444,7 @@ clickhouse_up() {
         <count>3</count>
     </logger>
     <listen_host>127.0.0.1</listen_host>
-    <http_port>$CLICKHOUSE_HTTP_PORT</http_port>
-    <tcp_port>$CLICKHOUSE_TCP_PORT</tcp_port>
+    $listen
     <max_connections>1024</max_connections>
     <keep_alive_timeout>10</keep_alive_timeout>
     <max_concurrent_queries>100</max_concurrent_queries>
@@ -277,6 +464,24 @@ clickhouse_up() {
     <default_session_timeout>60</default_session_timeout>
 </yandex>
 EOF
+  # Secure: default is the admin, streaming_arrow the sink's user (its database only); both with passwords,
+  # stored as SHA-256.
+  local default_password="<password></password>" sink_user=""
+  if secure; then
+    default_password="<password_sha256_hex>$(sha256_hex "$CLICKHOUSE_ADMIN_PASSWORD")</password_sha256_hex>"
+    sink_user="<streaming_arrow>
+            <password_sha256_hex>$(sha256_hex "$CLICKHOUSE_SINK_PASSWORD")</password_sha256_hex>
+            <networks>
+                <ip>127.0.0.1</ip>
+                <ip>::1</ip>
+            </networks>
+            <profile>default</profile>
+            <quota>default</quota>
+            <allow_databases>
+                <database>$DATABASE</database>
+            </allow_databases>
+        </streaming_arrow>"
+  fi
   cat >"$CH_DIR/users.xml" <<EOF
 <?xml version="1.0"?>
 <yandex>
@@ -287,8 +492,9 @@ EOF
         </default>
     </profiles>
     <users>
+        $sink_user
         <default>
-            <password></password>
+            $default_password
             <networks>
                 <ip>127.0.0.1</ip>
                 <ip>::1</ip>
@@ -318,7 +524,11 @@ EOF
     chown -R clickhouse: "$CH_DIR"
     as_user=(setpriv --reuid=clickhouse --regid=clickhouse --init-groups)
   fi
-  say "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT (http) / $CLICKHOUSE_TCP_PORT (native)"
+  if secure; then
+    say "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTPS_PORT (https) / $CLICKHOUSE_TCP_PORT (native, TLS)"
+  else
+    say "starting clickhouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT (http) / $CLICKHOUSE_TCP_PORT (native)"
+  fi
   (cd "$CH_DIR"; exec nohup "${as_user[@]}" clickhouse-server --config-file="$CH_DIR/config.xml" >"$CH_LOG" 2>&1 </dev/null) &
   echo $! >"$CH_PID"
   wait_for clickhouse "$START_TIMEOUT" clickhouse_answers || fail_with_log clickhouse "$CH_DIR/log/clickhouse-server.err.log"
@@ -389,22 +599,45 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 200
 EOF
-    cat >"$PG_DATA/pg_hba.conf" <<EOF
+    if secure; then
+      # TCP only over TLS, with scram-sha-256; the superuser only through the socket (the stack's own psql).
+      cat >>"$PG_DATA/postgresql.conf" <<EOF
+ssl = on
+ssl_cert_file = '$PG_DIR/tls/server.crt'
+ssl_key_file = '$PG_DIR/tls/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+password_encryption = 'scram-sha-256'
+EOF
+      cat >"$PG_DATA/pg_hba.conf" <<EOF
+local   all postgres trust
+local   all all scram-sha-256
+hostssl all all 127.0.0.1/32 scram-sha-256
+host    all all 127.0.0.1/32 reject
+EOF
+    else
+      cat >"$PG_DATA/pg_hba.conf" <<EOF
 local all postgres trust
 local all all scram-sha-256
 host  all postgres 127.0.0.1/32 trust
 host  all all 127.0.0.1/32 scram-sha-256
 EOF
+    fi
     is_root && chown postgres: "$PG_DATA/postgresql.conf" "$PG_DATA/pg_hba.conf"
   fi
+  secure && install_server_tls "$PG_DIR/tls" postgres
   say "starting postgres on 127.0.0.1:$POSTGRES_PORT"
   as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -o "-p $POSTGRES_PORT" -w -t "$START_TIMEOUT" start >/dev/null || fail_with_log postgres "$PG_LOG"
   local psql=("$bin/psql" -q -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
+  secure && psql=("$bin/psql" -q -h "$PG_SOCKETS" -p "$POSTGRES_PORT" -U postgres -v ON_ERROR_STOP=1)
   if [[ "$(as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'")" != 1 ]]; then
     as_postgres "${psql[@]}" -c "CREATE ROLE $PG_USER LOGIN PASSWORD '$PG_PASSWORD'" >/dev/null
   fi
   if [[ "$(as_postgres "${psql[@]}" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]]; then
     as_postgres "${psql[@]}" -c "CREATE DATABASE $DATABASE OWNER $PG_USER" >/dev/null
+  fi
+  if secure; then
+    say "postgres ready: database $DATABASE, user $PG_USER (scram-sha-256, password in $CREDENTIALS), TLS only"
+    return
   fi
   say "postgres ready: database $DATABASE, user/password $PG_USER/$PG_PASSWORD"
 }
@@ -449,7 +682,11 @@ status() {
       clickhouse)
         alive "$CH_PID" && pid="$(cat "$CH_PID")"
         [[ -n "$pid" ]] && clickhouse_answers && answers=1
-        status_line clickhouse "$pid" "$answers" "127.0.0.1:$CLICKHOUSE_HTTP_PORT/$CLICKHOUSE_TCP_PORT" ;;
+        if secure; then
+          status_line clickhouse "$pid" "$answers" "https 127.0.0.1:$CLICKHOUSE_HTTPS_PORT/$CLICKHOUSE_TCP_PORT"
+        else
+          status_line clickhouse "$pid" "$answers" "127.0.0.1:$CLICKHOUSE_HTTP_PORT/$CLICKHOUSE_TCP_PORT"
+        fi ;;
       postgres)
         postgres_ours && pid="$(head -1 "$PG_DATA/postmaster.pid")"
         [[ -n "$pid" ]] && postgres_answers && answers=1
@@ -462,6 +699,14 @@ status() {
 
 main() {
   local command="${1:-}"; shift || true
+  if [[ "$command" == acls ]]; then
+    mkdir -p "$WORK"; secure && security_init
+    secure || die "acls: only for a secure stack (STREAMING_ARROW_SECURE=1)"
+    (( $# == 6 )) || die "usage: $0 acls TOPIC AGGREGATES ALERTS DLQ SINK_GROUP ANALYZER_GROUP"
+    kafka_acls "$@"
+    say "ACLs granted on topic $1 (sink group $5, analyzer group $6)"
+    return
+  fi
   local components=("$@")
   (( ${#components[@]} )) || components=("${ALL_COMPONENTS[@]}")
   local c
@@ -469,6 +714,12 @@ main() {
     case "$c" in kafka|clickhouse|postgres) ;; *) die "unknown component '$c' (kafka, clickhouse, postgres)";; esac
   done
   mkdir -p "$WORK"
+  check_mode
+  if secure; then
+    security_init
+    # The role's password is generated, not the contract's well-known one.
+    PG_PASSWORD="$POSTGRES_PASSWORD"
+  fi
   case "$command" in
     up)
       # Only when something has to start: a running stack needs nothing installed.
@@ -482,7 +733,7 @@ main() {
     status)
       status "${components[@]}" ;;
     *)
-      echo "usage: $0 up|down|status [kafka|clickhouse|postgres ...]" >&2; exit 2 ;;
+      echo "usage: $0 up|down|status [kafka|clickhouse|postgres ...] | acls TOPIC AGGREGATES ALERTS DLQ SINK_GROUP ANALYZER_GROUP" >&2; exit 2 ;;
   esac
 }
 

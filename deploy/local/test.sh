@@ -36,6 +36,12 @@ deploy/local/e2e.sh
 # It kills servers, so it runs on its own stack instance (other ports, under <home>/faults) and stops it.
 deploy/local/faults.sh
 
+# Security (docs/security.md), on its own secure stack instance (other ports, under <home>/secure), stopped at
+# the end: e2e.sh --secure (SASL_SSL with ACLs, ClickHouse HTTPS, PostgreSQL verify-full, the ingest token)
+# with the same exact counts, then a wrong password, an untrusted certificate and a principal without the
+# ACL on each hop, refused with a clear error and nothing written, and no secret in the services' logs.
+deploy/local/security.sh
+
 # Wire compatibility outwards: what we write must open in other Arrow implementations (polars, Arrow JS).
 src-shared/src/test/fixtures-gen/check-java-output.sh
 

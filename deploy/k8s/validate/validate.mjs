@@ -29,11 +29,29 @@ function checkStrimzi(obj) {
       need(obj.metadata.annotations?.['strimzi.io/kraft'] === 'enabled', 'KRaft not enabled');
       need(obj.metadata.annotations?.['strimzi.io/node-pools'] === 'enabled', 'node pools not enabled');
       need(Array.isArray(obj.spec?.kafka?.listeners) && obj.spec.kafka.listeners.length > 0, 'no listeners');
+      // Every hop authenticated and encrypted (docs/security.md): no plaintext or anonymous listener.
+      for (const l of obj.spec?.kafka?.listeners ?? []) {
+        need(l.tls === true, `listener ${l.name} is not TLS`);
+        need(l.authentication?.type === 'scram-sha-512', `listener ${l.name} does not require SCRAM-SHA-512`);
+      }
+      need(obj.spec?.kafka?.authorization?.type === 'simple', 'no simple authorization (ACLs)');
+      need(obj.spec?.entityOperator?.userOperator !== undefined, 'no User Operator (the KafkaUsers would stay without credentials)');
       break;
     case 'KafkaNodePool':
       need(Number.isInteger(obj.spec?.replicas) && obj.spec.replicas > 0, 'replicas');
       need(obj.spec?.roles?.includes('controller') && obj.spec?.roles?.includes('broker'), 'roles');
       need(obj.metadata.labels?.['strimzi.io/cluster'], 'no strimzi.io/cluster label');
+      break;
+    case 'KafkaUser':
+      need(obj.metadata.labels?.['strimzi.io/cluster'], 'no strimzi.io/cluster label');
+      need(obj.spec?.authentication?.type === 'scram-sha-512', 'authentication is not scram-sha-512');
+      need(obj.spec?.authorization?.type === 'simple', 'authorization is not simple');
+      for (const acl of obj.spec?.authorization?.acls ?? []) {
+        need(['topic', 'group', 'cluster', 'transactionalId'].includes(acl.resource?.type), `ACL resource type ${acl.resource?.type}`);
+        need(acl.resource?.patternType === 'literal', `ACL on ${acl.resource?.name} is not literal (least privilege)`);
+        need(Array.isArray(acl.operations) && acl.operations.length > 0, `ACL on ${acl.resource?.name} has no operations`);
+        need(!acl.operations?.includes('All'), `ACL on ${acl.resource?.name} grants All`);
+      }
       break;
     case 'KafkaTopic':
       need(obj.metadata.labels?.['strimzi.io/cluster'], 'no strimzi.io/cluster label');
@@ -66,6 +84,9 @@ for (const obj of docs) {
 const names = (kind) => new Set(docs.filter((d) => d.kind === kind).map((d) => d.metadata.name));
 const configMaps = names('ConfigMap');
 const secrets = names('Secret');
+// Secrets Strimzi makes on the cluster: one per KafkaUser (its credentials), and the cluster CA certificate.
+for (const user of names('KafkaUser')) secrets.add(user);
+for (const kafka of names('Kafka')) secrets.add(`${kafka}-cluster-ca-cert`);
 const workloads = docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind));
 for (const w of workloads) {
   for (const c of w.spec.template.spec.containers) {
@@ -92,6 +113,44 @@ for (const s of docs.filter((d) => d.kind === 'Service')) {
   const selector = s.spec.selector ?? {};
   const matched = workloads.some((w) => Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels?.[k] === v));
   if (!matched) problems.push(`${where(s)}: selects no Pod template in the rendering`);
+}
+
+// Least privilege on Kafka (docs/security.md): each service's KafkaUser grants exactly this, and each service
+// authenticates as its own user over SASL_SSL; the producer's /ingest token comes from a Secret.
+const expectedAcls = {
+  'streaming-arrow-producer': ['topic arrow_tables Describe,Write'],
+  'streaming-arrow-sink': ['group sink Read', 'topic arrow_tables Describe,Read', 'topic arrow_tables_dlq Describe,Write'],
+  'streaming-arrow-analyzer': ['group analyzer Read', 'topic alerts Describe,Write', 'topic arrow_aggregates Describe,Write',
+    'topic arrow_tables Describe,Read', 'topic arrow_tables_dlq Describe,Write'],
+};
+const users = Object.fromEntries(docs.filter((d) => d.kind === 'KafkaUser').map((u) => [u.metadata.name, u]));
+for (const [name, expected] of Object.entries(expectedAcls)) {
+  const user = users[name];
+  if (!user) { problems.push(`KafkaUser/${name}: missing`); continue; }
+  const got = (user.spec.authorization?.acls ?? [])
+    .map((a) => `${a.resource.type} ${a.resource.name} ${[...a.operations].sort().join(',')}`).sort();
+  if (JSON.stringify(got) !== JSON.stringify([...expected].sort())) {
+    problems.push(`KafkaUser/${name}: ACLs ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+for (const extra of Object.keys(users).filter((n) => !(n in expectedAcls))) problems.push(`KafkaUser/${extra}: not expected`);
+const config = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.startsWith('streaming-arrow-config'));
+if (config?.data?.KAFKA_SECURITY_PROTOCOL !== 'SASL_SSL') problems.push(`ConfigMap/${config?.metadata?.name}: KAFKA_SECURITY_PROTOCOL is not SASL_SSL`);
+if (config?.data?.KAFKA_SASL_MECHANISM !== 'SCRAM-SHA-512') problems.push(`ConfigMap/${config?.metadata?.name}: KAFKA_SASL_MECHANISM is not SCRAM-SHA-512`);
+for (const d of docs.filter((x) => x.kind === 'Deployment')) {
+  const app = d.metadata.labels?.['app.kubernetes.io/name'] ?? d.metadata.name;
+  const service = app.replace(/^streaming-arrow-/, '');
+  const env = Object.fromEntries((d.spec.template.spec.containers[0].env ?? []).map((e) => [e.name, e]));
+  const jaas = env.KAFKA_SASL_JAAS_CONFIG?.valueFrom?.secretKeyRef;
+  if (jaas?.name !== `streaming-arrow-${service}` || jaas?.key !== 'sasl.jaas.config') {
+    problems.push(`${where(d)}: KAFKA_SASL_JAAS_CONFIG is not the sasl.jaas.config of KafkaUser streaming-arrow-${service}`);
+  }
+  const ca = env.KAFKA_SSL_TRUSTSTORE_CERTIFICATES?.valueFrom?.secretKeyRef;
+  if (!ca?.name?.endsWith('-cluster-ca-cert') || ca?.key !== 'ca.crt') problems.push(`${where(d)}: the cluster CA is not the truststore`);
+  if (service === 'producer') {
+    const token = env.PRODUCER_INGEST_TOKEN?.valueFrom?.secretKeyRef;
+    if (!token || !token.name.startsWith('streaming-arrow-ingest')) problems.push(`${where(d)}: PRODUCER_INGEST_TOKEN does not come from the ingest Secret`);
+  }
 }
 
 const kinds = docs.reduce((acc, d) => ({ ...acc, [d.kind]: (acc[d.kind] ?? 0) + 1 }), {});

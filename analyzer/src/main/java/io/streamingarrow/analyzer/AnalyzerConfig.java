@@ -112,5 +112,13 @@ public interface AnalyzerConfig {
         /** Failed stores and publications are retried with backoff from 200 ms, doubling up to this. */
         @WithDefault("5s")
         Duration retryMaxBackoff();
+
+        /**
+         * How long the schema migration at start-up may take, connecting included (a TLS handshake and
+         * SCRAM on a busy machine took longer than 30 s in the security suite); past it the attempt fails and is
+         * retried with backoff, not ready meanwhile.
+         */
+        @WithDefault("30s")
+        Duration migrateTimeout();
     }
 }

@@ -145,6 +145,7 @@ public final class AnalyzerPipeline {
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Deque<Batch> unsettled = new ArrayDeque<>();
     private final Duration persistTimeout;
+    private Duration startTimeout; // the start-up migration and restore: connecting included, so longer on TLS
     private final Duration maxBackoff;
     private final LateRowReport lateReport;
     private final LongSupplier wallMicros;
@@ -208,6 +209,7 @@ public final class AnalyzerPipeline {
         this.nanoClock = nanoClock;
         this.topic = topic;
         this.persistTimeout = persistTimeout;
+        this.startTimeout = persistTimeout;
         this.maxBackoff = maxBackoff;
         this.lateReport = new LateRowReport(LATE_REPORT_INTERVAL_NANOS, aggregator.spec().sizeMicros());
     }
@@ -216,6 +218,11 @@ public final class AnalyzerPipeline {
      * Migrates the schema, then {@link #restore}s; what start-up does. It may fail (PostgreSQL down): then
      * nothing is taken, readiness says why, and {@link #tick} tries again with backoff until it works.
      */
+    /** How long one start attempt (schema migration, connecting included) may take before it is retried. */
+    public synchronized void startTimeout(Duration timeout) {
+        this.startTimeout = timeout;
+    }
+
     public synchronized boolean start() {
         long now = nanoClock.getAsLong();
         boolean started = prepared || prepare(now);
@@ -225,7 +232,7 @@ public final class AnalyzerPipeline {
 
     private boolean prepare(long now) {
         try {
-            store.migrate().await().atMost(persistTimeout);
+            store.migrate().await().atMost(startTimeout);
             restore();
         } catch (RuntimeException e) {
             storeFailures++;

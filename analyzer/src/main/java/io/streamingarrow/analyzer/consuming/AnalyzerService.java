@@ -1,6 +1,7 @@
 package io.streamingarrow.analyzer.consuming;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.annotation.PreDestroy;
@@ -25,6 +26,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.streamingarrow.analyzer.AnalyzerConfig;
 import io.streamingarrow.analyzer.alerting.AlertEngine;
@@ -76,8 +78,11 @@ public class AnalyzerService {
     @ConfigProperty(name = "mp.messaging.incoming.arrow-tables.topic")
     String topic;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    // The connector's view of kafka.* (and KAFKA_* environment variables): the end-offsets admin client
+    // connects and authenticates the same way as the consumer.
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
 
     private BufferAllocator allocator;
     private KafkaEndOffsets endOffsets;
@@ -146,7 +151,7 @@ public class AnalyzerService {
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
                 new DeviceShards(config.output().shards()));
-        endOffsets = new KafkaEndOffsets(bootstrapServers, topic, window.endOffsetsTimeout(), System::nanoTime);
+        endOffsets = new KafkaEndOffsets(KafkaEndOffsets.connectionSettings(kafkaConfig), topic, window.endOffsetsTimeout(), System::nanoTime);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size, endOffsets,
                         window.endOffsetsMaxAge().toNanos()),
@@ -154,6 +159,7 @@ public class AnalyzerService {
                 config.store().timeout(), config.store().retryMaxBackoff(), () -> System.currentTimeMillis() * 1000,
                 window.maxFutureSkew());
         registerMetrics(created);
+        created.startTimeout(config.store().migrateTimeout());
         created.start(); // schema and progress; if PostgreSQL is down, retried by tick() (not ready meanwhile)
         return created;
     }

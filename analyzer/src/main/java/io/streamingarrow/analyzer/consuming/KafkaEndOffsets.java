@@ -34,16 +34,40 @@ public final class KafkaEndOffsets implements EndOffsets, AutoCloseable {
     private volatile Answer latest;
     private volatile boolean failing;
 
-    public KafkaEndOffsets(String bootstrapServers, String topic, Duration timeout, LongSupplier nanoClock) {
+    /**
+     * @param connection how to reach and authenticate to the broker, as for the service's other clients
+     *        ({@link #connectionSettings}); at least {@code bootstrap.servers}
+     */
+    public KafkaEndOffsets(Map<String, ?> connection, String topic, Duration timeout, LongSupplier nanoClock) {
         this.topic = topic;
         this.nanoClock = nanoClock;
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.putAll(connection);
         properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "analyzer-end-offsets");
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         properties.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         this.admin = Admin.create(properties);
+    }
+
+    /**
+     * The settings of the service's Kafka configuration ({@code kafka.*}, the connector's
+     * {@code default-kafka-broker}) that say where the broker is and how to connect to it: bootstrap servers,
+     * security protocol, SASL and TLS. This admin client has to pass the same authentication as the consumer
+     * (on a SASL_SSL listener it would otherwise never be answered); the consumer- and producer-only settings
+     * stay out, an admin client would only warn about them.
+     */
+    public static Map<String, Object> connectionSettings(Map<String, ?> kafkaConfig) {
+        Map<String, Object> connection = new HashMap<>();
+        kafkaConfig.forEach((key, value) -> {
+            if (value != null && (key.equals(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
+                    || key.equals(AdminClientConfig.SECURITY_PROTOCOL_CONFIG)
+                    || key.equals(AdminClientConfig.CLIENT_DNS_LOOKUP_CONFIG)
+                    || key.startsWith("sasl.") || key.startsWith("ssl."))) {
+                connection.put(key, value);
+            }
+        });
+        return connection;
     }
 
     @Override

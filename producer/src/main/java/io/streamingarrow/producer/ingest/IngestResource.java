@@ -58,6 +58,7 @@ public class IngestResource {
     MeterRegistry meters;
 
     private Ingestor ingestor;
+    private BearerToken token;
     private final AtomicInteger pending = new AtomicInteger();
     private Counter rowsIn;
     private Counter rowsRejected;
@@ -67,6 +68,7 @@ public class IngestResource {
     @PostConstruct
     void init() {
         ingestor = new Ingestor(new EventParser(json), batcher);
+        token = BearerToken.of(config.ingest().token());
         rowsIn = Counter.builder("producer.rows.in").tag("source", "http").register(meters);
         rowsRejected = Counter.builder("producer.rows.rejected").tag("source", "http").tag("reason", "invalid").register(meters);
         rowsRefused = Counter.builder("producer.rows.rejected").tag("source", "http").tag("reason", "saturated").register(meters);
@@ -84,7 +86,7 @@ public class IngestResource {
     @Consumes({MediaType.APPLICATION_JSON, "application/x-ndjson", MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     @Produces(MediaType.APPLICATION_JSON)
     public CompletionStage<Response> ingest(byte[] body, @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        if (config.ingest().token().isPresent() && !("Bearer " + config.ingest().token().get()).equals(authorization)) {
+        if (!token.admits(authorization)) {
             return answer(Response.status(Response.Status.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
                     .entity(Map.of("error", "missing or wrong bearer token")).build());
         }

@@ -19,6 +19,13 @@ public interface ClickHouseConfig {
     @WithDefault("java-client")
     Transport transport();
 
+    /**
+     * For an {@code https://} URL: a PEM file with the certificate(s) of the CA that signed ClickHouse's
+     * server certificate. Without it, the JVM's default trust store decides. Either way the server's
+     * certificate must chain to a trusted CA and name the URL's host (no "trust all" option exists).
+     */
+    Optional<String> caCert();
+
     @WithDefault("default")
     String user();
 

@@ -53,7 +53,24 @@ public final class ClickHouseException extends RuntimeException {
 
     /** The server could not be reached or did not answer in time. */
     public static ClickHouseException unreachable(Throwable cause) {
-        return new ClickHouseException("ClickHouse unreachable: " + cause, -1, -1, true, cause);
+        return new ClickHouseException("ClickHouse unreachable: " + withCauses(cause), -1, -1, true, cause);
+    }
+
+    /**
+     * The failure and what caused it, as far as the causes add something: clients wrap the reason (the
+     * Java client's "SSL Problem" holds the certificate path error, "PKIX path building failed"), and the
+     * log line and the readiness answer must say it.
+     */
+    static String withCauses(Throwable failure) {
+        StringBuilder text = new StringBuilder(String.valueOf(failure));
+        Throwable cause = failure.getCause();
+        for (int depth = 0; cause != null && cause != failure && depth < 4; depth++, failure = cause, cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (!text.toString().contains(message)) {
+                text.append("; caused by ").append(cause);
+            }
+        }
+        return text.toString();
     }
 
     public int httpStatus() {

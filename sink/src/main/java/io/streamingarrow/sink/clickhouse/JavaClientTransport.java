@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ClientFaultCause;
 import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.enums.SSLMode;
 import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
@@ -71,7 +72,12 @@ public final class JavaClientTransport implements ClickHouseTransport {
         this.requests.allowCoreThreadTimeOut(true);
         long connectMillis = config.connectTimeout().toMillis();
         long requestMillis = config.requestTimeout().toMillis();
-        this.client = new Client.Builder()
+        Client.Builder builder = new Client.Builder();
+        if (config.caCert().isPresent()) {
+            // STRICT: the certificate must chain to this CA and match the URL's host.
+            builder.setRootCertificate(config.caCert().get()).setSSLMode(SSLMode.STRICT);
+        }
+        this.client = builder
                 .addEndpoint(config.url())
                 .setUsername(config.user())
                 .setPassword(config.password().orElse(""))

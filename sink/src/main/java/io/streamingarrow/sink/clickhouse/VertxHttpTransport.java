@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
 
 /**
  * The sink's own ClickHouse HTTP transport on Vert.x's non-blocking HTTP client
@@ -35,14 +36,20 @@ public final class VertxHttpTransport implements ClickHouseTransport {
         URI uri = URI.create(config.url());
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : (tls ? 8443 : 8123);
-        this.client = vertx.createHttpClient(new HttpClientOptions()
+        HttpClientOptions options = new HttpClientOptions()
                 .setDefaultHost(uri.getHost())
                 .setDefaultPort(port)
                 .setSsl(tls)
+                // The server's certificate must name the host (Vert.x's default, said here as it matters).
+                .setVerifyHost(true)
                 .setKeepAlive(true)
                 .setMaxPoolSize(Math.max(2, maxConnections))
                 .setConnectTimeout((int) config.connectTimeout().toMillis())
-                .setTryUseCompression(false));
+                .setTryUseCompression(false);
+        if (tls && config.caCert().isPresent()) {
+            options.setTrustOptions(new PemTrustOptions().addCertPath(config.caCert().get()));
+        }
+        this.client = vertx.createHttpClient(options);
         String credentials = config.user() + ":" + config.password().orElse("");
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
         this.requestTimeoutMs = config.requestTimeout().toMillis();

@@ -171,6 +171,7 @@ class ClickHouseTransportTest {
 
         public String url() { return base.url(); }
         public Transport transport() { return base.transport(); }
+        public Optional<String> caCert() { return base.caCert(); }
         public String user() { return base.user(); }
         public Optional<String> password() { return base.password(); }
         public String database() { return base.database(); }

@@ -56,6 +56,7 @@ public final class LocalClickHouse implements AutoCloseable {
         return new ClickHouseConfig() {
             public String url() { return URL; }
             public Transport transport() { return transport; }
+            public Optional<String> caCert() { return Optional.empty(); }
             public String user() { return "default"; }
             public Optional<String> password() { return Optional.empty(); }
             public String database() { return database; }

@@ -147,6 +147,7 @@ class InsertBatcherOutageTest {
         return new ClickHouseConfig() {
             public String url() { return "http://127.0.0.1:" + port; }
             public Transport transport() { return transport; }
+            public Optional<String> caCert() { return base.caCert(); }
             public String user() { return base.user(); }
             public Optional<String> password() { return base.password(); }
             public String database() { return base.database(); }
