@@ -87,11 +87,13 @@ public class AnalyzerService {
     @Incoming("arrow-tables")
     @Blocking
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
-    public CompletionStage<Void> consume(Message<byte[]> message) {
+    public CompletionStage<Void> consume(Message<ReleasableBytes> message) {
         IncomingKafkaRecordMetadata<?, ?> kafka = message.getMetadata(IncomingKafkaRecordMetadata.class).orElseThrow();
         byte[] key = kafka.getKey() instanceof byte[] bytes ? bytes : null;
+        // The message stays referenced until its windows are stored (message::ack); its bytes need not (ReleasableBytes).
+        byte[] value = message.getPayload() == null ? null : message.getPayload().take();
         // Completes later, not at once, while results cannot be stored or published: the connector then stops polling.
-        return pipeline().offer(kafka.getPartition(), kafka.getOffset(), key, message.getPayload(), message::ack);
+        return pipeline().offer(kafka.getPartition(), kafka.getOffset(), key, value, message::ack);
     }
 
     /** Migrates the schema and restores progress at start-up, so a PostgreSQL problem shows at once. */
