@@ -751,6 +751,14 @@ class Bench:
             t0, _, cpu0, _ = samples[begin]
             t1, _, cpu1, metrics = samples[-1]
             cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            # Steady state: from the first sample past 10 % of the rows to the last before 90 % (JIT warm-up and
+            # the consumer's start are outside it), CPU of the analyzer alone.
+            inside = [s for s in samples if rows * 0.1 <= s[1] <= rows * 0.9]
+            steady_rate = steady_cpu = float("nan")
+            if len(inside) >= 2 and inside[-1][1] > inside[0][1]:
+                span_rows = inside[-1][1] - inside[0][1]
+                steady_rate = span_rows / (inside[-1][0] - inside[0][0])
+                steady_cpu = span_rows / (inside[-1][2]["analyzer"] - inside[0][2]["analyzer"])
             read_at = t1
             # The last windows close once every partition is idle (analyzer.window.idle-timeout after its last row).
             stored = 0
@@ -772,6 +780,7 @@ class Bench:
                 "cpu_s": cpu, "cpu_s_per_million_rows": {k: v / rows * 1e6 for k, v in cpu.items()},
                 "rows_per_cpu_s": rows / cpu["analyzer"],
                 "rows_per_cpu_s_with_servers": rows / sum(cpu.values()),
+                "steady_rows_per_s": steady_rate, "steady_rows_per_cpu_s": steady_cpu,
                 "all_windows_stored_after_last_row_s": all_stored,
                 "close_latency_mean_s": metrics.get("analyzer_window_close_latency_sum_seconds_total", 0)
                 / latency_count if latency_count else float("nan"),
@@ -812,6 +821,10 @@ class Bench:
             streams.wait_line("first", timeout=120)
             t0 = time.time()
             cpu0 = {"streams": cpu_seconds(streams.pid), "kafka": cpu_seconds(self.kafka_pid)}
+            streams.wait_line("p10", timeout=self.args.timeout)
+            p10 = (time.time(), cpu_seconds(streams.pid))
+            streams.wait_line("p90", timeout=self.args.timeout)
+            p90 = (time.time(), cpu_seconds(streams.pid))
             streams.wait_line("drained", timeout=self.args.timeout)
             t1 = time.time()
             cpu = {"streams": cpu_seconds(streams.pid) - cpu0["streams"], "kafka": cpu_seconds(self.kafka_pid) - cpu0["kafka"]}
@@ -820,6 +833,8 @@ class Bench:
             result = {"rows": rows, "seconds": t1 - t0, "rows_per_s": rows / (t1 - t0), "cpu_s": cpu,
                       "cpu_s_per_million_rows": {k: v / rows * 1e6 for k, v in cpu.items()},
                       "rows_per_cpu_s": rows / cpu["streams"], "rows_per_cpu_s_with_servers": rows / sum(cpu.values()),
+                      "steady_rows_per_s": (rows - 2 * (rows // 10)) / (p90[0] - p10[0]),
+                      "steady_rows_per_cpu_s": (rows - 2 * (rows // 10)) / (p90[1] - p10[1]),
                       "windows": int(windows_line.split()[1]), "peak_rss_mb": rss,
                       "state_dir_mb": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(state) for f in fs) / 2**20}
             log(f"  Kafka Streams: {result['rows_per_s']:,.0f} rows/s, {result['rows_per_cpu_s']:,.0f} rows per "
@@ -943,10 +958,15 @@ class Bench:
             row("", ["analyzer", "Kafka Streams", ""], "")
             row("rows/s", [spread([x["rows_per_s"] for x in a], "rate"), spread([x["rows_per_s"] for x in s], "rate"), ""],
                 f"analyzer/Streams {spread([x['rows_per_s'] / y['rows_per_s'] for x, y in zip(a, s)], 'x')}")
+            row("rows/s, steady state (10-90 %)", [spread([x["steady_rows_per_s"] for x in a], "rate"),
+                                                   spread([x["steady_rows_per_s"] for x in s], "rate"), ""])
             row("rows per CPU-second (the application)", [spread([x["rows_per_cpu_s"] for x in a], "rate"),
                                                           spread([x["rows_per_cpu_s"] for x in s], "rate"), ""],
                 f"analyzer/Streams {spread([x['rows_per_cpu_s'] / y['rows_per_cpu_s'] for x, y in zip(a, s)], 'x')}"
                 "  (target >= 10)")
+            row("  steady state (10-90 % of the rows)", [spread([x["steady_rows_per_cpu_s"] for x in a], "rate"),
+                                                        spread([x["steady_rows_per_cpu_s"] for x in s], "rate"), ""],
+                f"analyzer/Streams {spread([x['steady_rows_per_cpu_s'] / y['steady_rows_per_cpu_s'] for x, y in zip(a, s)], 'x')}")
             row("  with Kafka (and PostgreSQL)", [spread([x["rows_per_cpu_s_with_servers"] for x in a], "rate"),
                                                   spread([x["rows_per_cpu_s_with_servers"] for x in s], "rate"), ""],
                 f"analyzer/Streams {spread([x['rows_per_cpu_s_with_servers'] / y['rows_per_cpu_s_with_servers'] for x, y in zip(a, s)], 'x')}")

@@ -48,7 +48,8 @@ import com.fasterxml.jackson.core.JsonToken;
  * default caching and commit interval; the updated windows go to an output topic, as the analyzer publishes its
  * own. Built to be strong: Jackson's streaming parser without an object tree, a fixed-size binary aggregate.
  *
- * <p>Prints {@code first} when the first row is folded, {@code drained} once {@code --rows} rows are, then dumps
+ * <p>Prints {@code first} when the first row is folded, {@code p10} and {@code p90} at 10 % and 90 % of
+ * {@code --rows}, {@code drained} once all are, then dumps
  * every window of its store (interactive query) to {@code --out} as tab-separated lines
  * {@code device window_start_ms count (min max mean)×4}, prints {@code dumped <windows>} and exits.
  */
@@ -196,6 +197,11 @@ public final class StreamsWindowAggregates {
                     // One stream thread (the default): the counter needs no synchronisation.
                     if (folded[0]++ == 0 && first.compareAndSet(false, true)) {
                         System.out.println("first");
+                        System.out.flush();
+                    }
+                    if (folded[0] == rows / 10 || folded[0] == rows - rows / 10) {
+                        // The bench's steady-state window: from 10 % to 90 % of the rows folded.
+                        System.out.println(folded[0] == rows / 10 ? "p10" : "p90");
                         System.out.flush();
                     }
                     if (folded[0] == rows) {
