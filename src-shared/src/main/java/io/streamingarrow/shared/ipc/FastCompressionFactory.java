@@ -68,7 +68,7 @@ public final class FastCompressionFactory implements CompressionCodec.Factory {
             byte[] in = new byte[(int) length];
             uncompressed.getBytes(0, in);
             ByteArrayOutputStream frame = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 64, length / 2 + 64));
-            try (LZ4FrameOutputStream out = new LZ4FrameOutputStream(frame, LZ4FrameOutputStream.BLOCKSIZE.SIZE_4MB, length,
+            try (LZ4FrameOutputStream out = new LZ4FrameOutputStream(frame, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, length,
                     LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE, LZ4FrameOutputStream.FLG.Bits.CONTENT_SIZE)) {
                 out.write(in);
             } catch (IOException e) {
