@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """End-to-end benchmark of Streaming Arrow on the local stack (run through deploy/bench/pipeline-bench.sh).
 
-One run, one phase after the other, on the same machine and servers:
-  1. ours       the producer's fleet at full speed -> producer -> Kafka -> sink -> ClickHouse, ROWS rows
-  2. freshness  the same path at a fixed moderate rate: event time -> queryable in ClickHouse, per row
-  3. ceiling    ClickHouse's own bulk insert (Native over HTTP, large inserts) of exactly the rows of 1
-  4. json       the same events as one JSON message each -> Kafka -> JSONEachRow inserts of the sink's size
+One invocation runs --repeat repetitions (3 by default); each repetition runs these phases one after the other,
+on the same machine and servers, so that every ratio is taken against baselines of the same repetition:
+  ours       the producer's fleet at full speed -> producer -> Kafka -> sink -> ClickHouse, ROWS rows
+  ceiling    ClickHouse's own bulk insert (Native over HTTP, large inserts) of exactly the rows of that run
+  json       the same fleet as one JSON message each -> Kafka -> JSONEachRow inserts of the sink's size
+  freshness  the ours path at a fixed moderate rate: event time -> queryable in ClickHouse, per row
+Then, once (phase "analyzer"): the first repetition's full-speed topic is drained by the analyzer (10 s
+tumbling windows, default measures and alert rules) and, in turn, the same events as one JSON message each by a
+Kafka Streams application (deploy/jmh .../StreamsWindowAggregates), --repeat times each, interleaved; both
+results are compared window by window.
+
+Every figure is printed as the median over the repetitions with the lowest and highest value; ratios are
+taken per repetition (ours against that repetition's baselines), then their median.
 
 CPU is read from /proc (utime + stime) of every process on the path, the Kafka broker and ClickHouse
 included, so a pipeline cannot look cheap by moving its work into the server. Every phase writes to its
@@ -19,6 +27,7 @@ import math
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,6 +108,95 @@ def pid_file(path):
         return int(f.read().split()[0])
 
 
+def pid_on_port(port):
+    """The process listening on a local port (the stack's servers, wherever their home directory is)."""
+    out = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True).stdout
+    for part in out.split("pid=")[1:]:
+        return int(part.split(",")[0])
+    raise RuntimeError(f"nothing listens on port {port}: is the local stack up?")
+
+
+def tree_cpu_seconds(root):
+    """CPU of a server that forks a process per connection (PostgreSQL): the root's own time, its reaped
+    children's (cutime + cstime), and that of the children still running."""
+    total = 0.0
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry), fields))
+    try:
+        with open(f"/proc/{root}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += sum(int(x) for x in fields[11:15]) / TICKS  # utime, stime, cutime, cstime
+    except FileNotFoundError:
+        return float("nan")
+    stack = [root]
+    while stack:
+        for pid, fields in children.get(stack.pop(), []):
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+            stack.append(pid)
+    return total
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
+# ------------------------------------------------------------------ medians and spreads
+
+def finite(values):
+    return [v for v in values if v is not None and v == v]
+
+
+def median(values):
+    values = finite(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def spread(values, style):
+    """'median (lowest-highest)' in one of the styles: rate (k/M), x (ratio), f1/f2 (decimals), int."""
+    values = finite(values)
+    if not values:
+        return "-"
+    def f(v):
+        if style == "rate":
+            return f"{v / 1e6:.2f}M" if v >= 1e6 else f"{v / 1e3:.0f}k"
+        if style == "x":
+            return f"{v:.2f}"
+        if style in ("f1", "f2"):
+            return f"{v:.{style[1]}f}"
+        return f"{v:,.0f}"
+    m = f(statistics.median(values))
+    if len(values) == 1:
+        return m + (" x" if style == "x" else "")
+    return f"{m}{'x' if style == 'x' else ''} ({f(min(values))}-{f(max(values))})"
+
+
+def steady_state(samples, rows, low=0.1, high=0.9):
+    """The run's steady state, defined from its own data: from the moment low of its rows are queryable to the
+    moment high of them are (interpolated between the samples), so start-up (JIT, table creation, the first
+    inserts) and the tail (the last partial inserts) are outside it. Returns (start, end, rows per second)."""
+    def crossing(target):
+        previous = None
+        for t, count, _ in samples:
+            if count >= target:
+                if previous is None or count == previous[1]:
+                    return t
+                t0, c0 = previous
+                return t0 + (t - t0) * (target - c0) / (count - c0)
+            previous = (t, count)
+        return float("nan")
+    start, end = crossing(low * rows), crossing(high * rows)
+    rate = (high - low) * rows / (end - start) if end > start else float("nan")
+    return start, end, rate
+
+
 class Service:
     """A JVM this benchmark starts, with its log in the results directory."""
 
@@ -160,6 +258,26 @@ class Service:
 
 # ------------------------------------------------------------------ the benchmark
 
+ANALYZER_PORT = 18081
+POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgresql://streaming_arrow:streaming_arrow@127.0.0.1:5432/streaming_arrow")
+
+
+def psql(sql):
+    return subprocess.run(["psql", POSTGRES_URL, "-At", "-F", "\t", "-c", sql], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def service_jvm_options(module):
+    """The JVM options every deployment of a service runs with, from one place: the Kubernetes manifests'
+    JDK_JAVA_OPTIONS in the service's application.properties (pipeline.sh, e2e.sh and this benchmark read the
+    same line), so a figure here is a figure of the defaults."""
+    with open(os.path.join(REPO, module, "src/main/resources/application.properties")) as f:
+        for line in f:
+            if line.startswith("quarkus.kubernetes.env.vars.jdk-java-options="):
+                return line.split("=", 1)[1].split()
+    raise RuntimeError(f"{module}: no quarkus.kubernetes.env.vars.jdk-java-options in application.properties")
+
+
 class Bench:
 
     def __init__(self, args):
@@ -169,21 +287,29 @@ class Bench:
         os.makedirs(self.out, exist_ok=True)
         self.logs = os.path.join(self.out, f"logs-{self.stamp}")
         os.makedirs(self.logs, exist_ok=True)
-        self.kafka_pid = pid_file(os.path.join(HOME, "kafka", "kafka.pid"))
-        self.clickhouse_pid = pid_file(os.path.join(HOME, "clickhouse", "clickhouse.pid"))
+        self.kafka_pid = pid_on_port(int(KAFKA.rsplit(":", 1)[1]))
+        self.clickhouse_pid = pid_on_port(int(urllib.parse.urlparse(CLICKHOUSE).port or 8123))
         with open(os.path.join(self.out, ".classpath")) as f:
             self.bench_classpath = os.path.join(REPO, "deploy/jmh/target/classes") + ":" + f.read().strip()
-        self.topics, self.tables = [], []
-        self.results = {}
+        self.topics, self.tables, self.schemas = [], [], []
+        self.reps = []  # one dict per repetition: ours, ceiling, json, freshness, transports, load
+        self.analysis = []  # one dict per analyzer / Kafka Streams repetition
         self.series = {}
         self.peak_rss = {}
+        self.first_ours = None  # (topic, table) of the first full-speed run, drained again by the analyzer phase
         self.server_version = ch_text("SELECT version()")
 
     # ---- helpers
 
-    def java(self, *arguments, heap="256m", profile=None):
+    def java(self, *arguments, module=None, heap=None, profile=None):
+        # A service runs with its deployed JVM options (service_jvm_options) unless --heap overrides the heap.
         # Out of heap, a service exits (as the deployed ones do) and the run fails loudly instead of stalling.
-        flags = ["--add-opens=java.base/java.nio=ALL-UNNAMED", f"-Xmx{heap}", "-XX:+ExitOnOutOfMemoryError"]
+        flags = service_jvm_options(module) if module else ["--add-opens=java.base/java.nio=ALL-UNNAMED",
+                                                            "-XX:+ExitOnOutOfMemoryError"]
+        if heap or not module:
+            flags = [f for f in flags if not f.startswith(("-Xmx", "-XX:MaxRAMPercentage"))] + [f"-Xmx{heap or '256m'}"]
+        if self.args.nmt and module:
+            flags.append("-XX:NativeMemoryTracking=summary")
         if profile:
             flags.append(f"-XX:StartFlightRecording=filename={profile},settings=profile,dumponexit=true")
         return ["java", *flags, *arguments]
@@ -214,7 +340,7 @@ class Bench:
             f"-Dproducer.fleet.max-rows={rows}",
             f"-Dmp.messaging.outgoing.arrow-tables.topic={topic}",
             *[f"-D{p}" for p in self.args.producer_property],
-            "-jar", jar, heap=self.args.heap, profile=self.recording("producer", tag)),
+            "-jar", jar, module="producer", heap=self.args.heap, profile=self.recording("producer", tag)),
             os.path.join(self.logs, f"producer-{tag}.log"))
 
     def sink(self, topic, table, tag, extra=()):
@@ -228,12 +354,21 @@ class Bench:
             f"-Dmp.messaging.outgoing.arrow-tables-dlq.topic={topic}_dlq",
             *extra,
             *[f"-D{p}" for p in self.args.sink_property],
-            "-jar", jar, heap=self.args.heap, profile=self.recording("sink", tag)),
+            "-jar", jar, module="sink", heap=self.args.heap, profile=self.recording("sink", tag)),
             os.path.join(self.logs, f"sink-{tag}.log"))
 
     def recording(self, service, tag):
-        """With --profile, the full-speed run is recorded with JDK Flight Recorder (summarised at the end)."""
-        return os.path.join(self.logs, f"{service}-{tag}.jfr") if self.args.profile and tag == "throughput" else None
+        """With --profile, the first full-speed run is recorded with JDK Flight Recorder (summarised at the end)."""
+        return os.path.join(self.logs, f"{service}-{tag}.jfr") if self.args.profile and tag == "throughput-1" else None
+
+    def nmt(self, service, tag):
+        """With --nmt, the JVM's own account of its memory (heap, metaspace, code cache, threads, direct...)."""
+        if not self.args.nmt or service.process.poll() is not None:
+            return
+        out = subprocess.run(["jcmd", str(service.pid), "VM.native_memory", "summary", "scale=MB"],
+                             capture_output=True, text=True).stdout
+        with open(os.path.join(self.logs, f"nmt-{service.name}-{tag}.txt"), "w") as f:
+            f.write(f"VmHWM {peak_rss_mb(service.pid):.0f} MB\n" + out)
 
     def watch(self, table, rows, pids, timeout, every=0.1, on_tick=None, must_run=()):
         """Samples the row count (and CPU of pids) until rows are queryable; returns the samples. Fails at
@@ -263,19 +398,23 @@ class Bench:
                 last_log = now
             time.sleep(every)
 
-    def path_cost(self, name, table, rows, start_cpu, samples, services, topic):
-        # Whole-run figures: a middle-of-the-run window would leave out a producer that finished early
-        # (Kafka holds what the sink has not read yet), so the run is made long enough instead (--rows).
-        """Common figures of a pipeline run: end-to-end rate, CPU per service, bytes per row, peak RSS."""
+    def path_cost(self, table, rows, start_cpu, samples, services, topic):
+        """Common figures of a pipeline run: end-to-end rate (whole run and steady state), CPU per process,
+        bytes per row, peak RSS. CPU is the whole run's: a producer finishes before the sink (Kafka holds what
+        the sink has not read yet), so a window of the run would leave part of its work out."""
         first_event = int(ch_text(f"SELECT min({ts_micros_expression(table)}) FROM {table}")) / 1e6
         end_time, count, end_cpu = samples[-1]
         elapsed = end_time - first_event
         cpu = {k: end_cpu[k] - start_cpu[k] for k in start_cpu}
         kafka_bytes = int(self.bench_tool("BenchTopics", "bytes", topic))
-        result = {
+        steady_from, steady_to, steady_rate = steady_state(samples, rows)
+        return {
             "rows": count,
             "seconds": elapsed,
             "rows_per_s": count / elapsed,
+            "steady_rows_per_s": steady_rate,
+            "steady_window_s": [steady_from - first_event, steady_to - first_event],
+            "first_rows_after_s": next((t for t, c, _ in samples if c > 0), end_time) - first_event,
             "cpu_s": cpu,
             "cpu_s_total": sum(cpu.values()),
             "cpu_s_per_million_rows": {k: v / count * 1e6 for k, v in cpu.items()},
@@ -283,41 +422,52 @@ class Bench:
             "kafka_bytes_per_row": kafka_bytes / count,
             "peak_rss_mb": {s.name: max(self.peak_rss.get(s.name, 0), peak_rss_mb(s.pid)) for s in services},
         }
-        self.results[name] = result
-        return result
 
     def throughput_series(self, name, samples, t0):
-        points = []
-        for (t1, c1, _), (t2, c2, _) in zip(samples, samples[1:]):
-            points.append((t2 - t0, c2))
-        self.series[name] = points
+        self.series[name] = [(t - t0, c) for t, c, _ in samples[1:]]
 
-    # ---- phase 1: ours at full speed
+    # ---- the repetitions
 
-    def run_ours(self):
-        """The full-speed run, once per sink transport and round (A B A B ...: interleaved, so a noisy
-        neighbour hits both); the first run of the first transport is the one the main table reports."""
-        transports = self.args.transports.split(",")
-        runs = [(r, t) for r in range(1, self.args.rounds + 1) for t in transports]
-        self.transport_runs = []
-        for i, (round_, transport) in enumerate(runs):
-            result = self.run_ours_once(transport, round_, f"{i + 1}/{len(runs)}")
-            self.transport_runs.append({"transport": transport, "round": round_, **result})
-            if i == 0:
-                self.results["ours"] = result
-        self.results["transports"] = self.transport_runs
-        if len(runs) > 1:
-            print()
-            print(self.transport_table())
-            print()
+    def run_repetitions(self):
+        phases = self.args.phases.split(",")
+        for i in range(1, self.args.repeat + 1):
+            rep = {"repetition": i, "load_before": load_average()}
+            self.reps.append(rep)
+            log(f"=== repetition {i}/{self.args.repeat} (load average {rep['load_before']:.1f} on {os.cpu_count()} cores)")
+            if "ours" in phases:
+                self.run_ours(rep)
+            if "ceiling" in phases and "ours" in rep:
+                self.run_ceiling(rep)
+            if "json" in phases:
+                self.run_json(rep)
+            if "freshness" in phases:
+                self.run_freshness(rep)
+            rep["load_after"] = load_average()
+            if i > 1 and rep.get("ours_table") and (not self.first_ours or rep["ours_table"] != self.first_ours[1]):
+                # The ceiling has been taken: only the first repetition's rows are needed again (analyzer phase).
+                ch(f"DROP TABLE IF EXISTS {rep['ours_table']}")
 
-    def run_ours_once(self, transport, round_, which):
+    # ---- Streaming Arrow at full speed
+
+    def run_ours(self, rep):
+        """The full-speed run, once per sink transport (interleaved within the repetition, so a noisy neighbour
+        hits both); the first transport's run is the one the main table reports."""
+        rep["transports"] = []
+        for j, transport in enumerate(self.args.transports.split(",")):
+            result, topic, table = self.run_ours_once(transport, rep["repetition"])
+            rep["transports"].append({"transport": transport, **result})
+            if j == 0:
+                rep["ours"], rep["ours_table"] = result, table
+                if self.first_ours is None:
+                    self.first_ours = (topic, table)
+
+    def run_ours_once(self, transport, i):
         rows = self.args.rows
-        log(f"[1/4] Streaming Arrow ({which}: sink transport {transport}, round {round_}): {rows:,} fleet rows at "
-            "full speed -> producer -> Kafka -> sink -> ClickHouse")
-        name = f"arrow_{transport.replace('-', '')}_{round_}"
+        log(f"[ours] Streaming Arrow (sink transport {transport}): {rows:,} fleet rows at full speed -> producer -> "
+            "Kafka -> sink -> ClickHouse")
+        name = f"arrow_{transport.replace('-', '')}_{i}"
         topic, table = self.topic(name), self.table(name)
-        tag = "throughput" if not hasattr(self, "ours_table") else f"throughput-{transport}-{round_}"
+        tag = f"throughput-{i}" + ("" if transport == self.args.transports.split(",")[0] else f"-{transport}")
         sink = self.sink(topic, table, tag, extra=(f"-Dsink.clickhouse.transport={transport}",))
         producer = None
         try:
@@ -331,40 +481,37 @@ class Bench:
             start["producer"] = cpu_seconds(producer.pid)
             pids = {"producer": producer.pid, "sink": sink.pid, "kafka": self.kafka_pid, "clickhouse": self.clickhouse_pid}
             self.peak_rss.clear()
-            samples = self.watch(table, rows, pids, self.args.timeout, must_run=(sink,))
-            result = self.path_cost(name, table, rows, start, samples, [producer, sink], topic)
-            if not hasattr(self, "ours_table"):
+
+            def memory_report(now, state={"done": False}):
+                # NMT at the heaviest point: half the rows queryable (both services busy).
+                if not state["done"] and self.args.nmt and ch_count(table) >= rows // 2:
+                    state["done"] = True
+                    self.nmt(producer, tag)
+                    self.nmt(sink, tag)
+            samples = self.watch(table, rows, pids, self.args.timeout, must_run=(sink,), on_tick=memory_report)
+            result = self.path_cost(table, rows, start, samples, [producer, sink], topic)
+            if "ours" not in self.series:
                 self.throughput_series("ours", samples, samples[0][0])
-                self.ours_table = table
-            log(f"  {result['rows_per_s']:,.0f} rows/s end to end, {result['rows_per_cpu_s']:,.0f} rows per CPU-second, "
-                f"sink {result['cpu_s_per_million_rows']['sink']:.2f} CPU-s per M rows, "
-                f"sink RSS {result['peak_rss_mb']['sink']:.0f} MB, {result['kafka_bytes_per_row']:.1f} Kafka bytes/row")
-            return result
+            log(f"  {result['rows_per_s']:,.0f} rows/s end to end ({result['steady_rows_per_s']:,.0f} in steady state), "
+                f"{result['rows_per_cpu_s']:,.0f} rows per CPU-second, "
+                f"sink {result['cpu_s_per_million_rows']['sink']:.2f} CPU-s per M rows, RSS producer "
+                f"{result['peak_rss_mb']['producer']:.0f} MB, sink {result['peak_rss_mb']['sink']:.0f} MB, "
+                f"{result['kafka_bytes_per_row']:.1f} Kafka bytes/row")
+            return result, topic, table
         finally:
             for service in (producer, sink):
                 if service:
                     service.stop()
 
-    def transport_table(self):
-        """The full-speed runs side by side, one row per run, in the order they ran."""
-        lines = [f"Sink transports at full speed ({self.args.rows:,} rows a run, runs interleaved)",
-                 f"  {'transport':14}{'round':>6}{'rows/s':>11}{'sink CPU-s/M rows':>19}{'sink RSS MB':>13}"
-                 f"{'path CPU-s/M rows':>19}"]
-        for run in self.transport_runs:
-            lines.append(f"  {run['transport']:14}{run['round']:>6}{run['rows_per_s']:>11,.0f}"
-                         f"{run['cpu_s_per_million_rows']['sink']:>19.2f}{run['peak_rss_mb']['sink']:>13.0f}"
-                         f"{run['cpu_s_total'] / run['rows'] * 1e6:>19.2f}")
-        return "\n".join(lines)
+    # ---- freshness at a moderate rate
 
-    # ---- phase 2: freshness at a moderate rate
-
-    def run_freshness(self):
+    def run_freshness(self, rep):
         rate, seconds, warmup = self.args.fresh_rate, self.args.fresh_seconds, self.args.fresh_warmup
         rows = rate * (warmup + seconds)
-        log(f"[2/4] freshness: {rate:,} rows/s for {warmup}s of warm-up, then {seconds}s timed: "
-            "event time -> queryable in ClickHouse")
-        topic, table = self.topic("fresh"), self.table("fresh")
-        sink = self.sink(topic, table, "freshness")
+        i = rep["repetition"]
+        log(f"[freshness] {rate:,} rows/s for {warmup}s of warm-up, then {seconds}s timed: event time -> queryable")
+        topic, table = self.topic(f"fresh_{i}"), self.table(f"fresh_{i}")
+        sink = self.sink(topic, table, f"freshness-{i}")
         producer = None
         histogram = {}  # freshness in ms (rounded up to the poll) -> rows
         seen = set()
@@ -381,7 +528,7 @@ class Bench:
             # lands is missed, and the report shows fewer rows timed than generated.
             lines = ch_text(
                 f"SELECT kafka_partition, kafka_offset, intDiv({state['ts']}, 10000) AS bucket, count() FROM {table} "
-                f"WHERE ts >= toDateTime({int(now) - FRESHNESS_WINDOW_S}) GROUP BY kafka_partition, kafka_offset, bucket "
+                f"WHERE ts >= toDateTime({int(now) - self.args.fresh_window}) GROUP BY kafka_partition, kafka_offset, bucket "
                 f"FORMAT TabSeparated").splitlines()
             fresh = {}
             for line in lines:
@@ -401,7 +548,7 @@ class Bench:
 
         try:
             sink.wait_ready(SINK_PORT)
-            producer = self.producer(topic, rows, rate, "freshness")
+            producer = self.producer(topic, rows, rate, f"freshness-{i}")
             producer.wait_log("sensor fleet:")
             state["timed_from_ms"] = (time.time() + warmup) * 1000
             pids = {"producer": producer.pid, "sink": sink.pid}
@@ -411,6 +558,7 @@ class Bench:
             for service in (producer, sink):
                 if service:
                     service.stop()
+        ch(f"DROP TABLE IF EXISTS {table}")
         counted = sum(histogram.values())
 
         def percentile(q):
@@ -421,25 +569,28 @@ class Bench:
                     return age / 1000
             return float("nan")
 
-        self.results["freshness"] = {"rate": rate, "rows": rows, "rows_timed": counted, "warmup_s": warmup,
-                                     "p50_s": percentile(0.5), "p99_s": percentile(0.99), "max_s": percentile(1.0)}
-        log(f"  p50 {percentile(0.5):.2f}s, p99 {percentile(0.99):.2f}s, max {percentile(1.0):.2f}s over {counted:,} rows")
+        rep["freshness"] = {"rate": rate, "rows": rows, "rows_timed": counted, "warmup_s": warmup,
+                            "p50_s": percentile(0.5), "p99_s": percentile(0.99), "max_s": percentile(1.0)}
+        log(f"  p50 {percentile(0.5):.2f}s, p99 {percentile(0.99):.2f}s, max {percentile(1.0):.2f}s over {counted:,} rows"
+            + ("" if counted >= rate * seconds * 0.99 else
+               f" (of {rate * seconds:,} timed: the rest landed more than --fresh-window {self.args.fresh_window} s late)"))
 
-    # ---- phase 3: ClickHouse's own ceiling
+    # ---- ClickHouse's own ceiling
 
-    def run_ceiling(self):
-        rows = self.results["ours"]["rows"]
+    def run_ceiling(self, rep):
+        rows = rep["ours"]["rows"]
+        source = rep["ours_table"]
         chunks = max(1, math.ceil(rows / self.args.ceiling_insert_rows))
-        log(f"[3/4] ClickHouse ceiling: the same {rows:,} rows as {chunks} Native inserts over HTTP, 2 at a time")
-        table = self.table("ceiling")
-        ch(f"CREATE TABLE {table} AS {self.ours_table}")
+        log(f"[ceiling] ClickHouse: the same {rows:,} rows as {chunks} Native inserts over HTTP, 2 at a time")
+        table = self.table(f"ceiling_{rep['repetition']}")
+        ch(f"CREATE TABLE {table} AS {source}")
         spool = tempfile.mkdtemp(prefix="bench-native-")
         try:
             files = []
             for i in range(chunks):
                 path = os.path.join(spool, f"{i}.native")
                 with open(path, "wb") as f:
-                    f.write(ch(f"SELECT * FROM {self.ours_table} WHERE kafka_row % {chunks} = {i} FORMAT Native"))
+                    f.write(ch(f"SELECT * FROM {source} WHERE kafka_row % {chunks} = {i} FORMAT Native"))
                 files.append(path)
             native_bytes = sum(os.path.getsize(p) for p in files)
             queue = list(files)
@@ -475,25 +626,28 @@ class Bench:
         count = ch_count(table)
         if count != rows:
             raise RuntimeError(f"the ceiling table holds {count} rows, expected {rows}")
-        self.results["ceiling"] = {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed,
-                                   "cpu_s_total": cpu, "rows_per_cpu_s": rows / cpu if cpu else float("nan"),
-                                   "native_bytes_per_row": native_bytes / rows}
-        log(f"  {rows / elapsed:,.0f} rows/s")
+        ch(f"DROP TABLE IF EXISTS {table}")
+        rep["ceiling"] = {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed,
+                          "cpu_s_total": cpu, "rows_per_cpu_s": rows / cpu if cpu else float("nan"),
+                          "cpu_s_per_million_rows": {"clickhouse": cpu / rows * 1e6},
+                          "native_bytes_per_row": native_bytes / rows}
+        log(f"  {rows / elapsed:,.0f} rows/s, ClickHouse {cpu / rows * 1e6:.2f} CPU-s per M rows")
 
-    # ---- phase 4: JSON per event
+    # ---- JSON per event
 
-    def run_json(self):
+    def run_json(self, rep):
         rows = self.args.rows
-        log(f"[4/4] JSON per event: the same {rows:,} fleet events, one JSON message each -> Kafka -> JSONEachRow")
-        topic, table = self.topic("json"), self.table("json")
+        i = rep["repetition"]
+        log(f"[json] JSON per event: {rows:,} fleet events, one JSON message each -> Kafka -> JSONEachRow")
+        topic, table = self.topic(f"json_{i}"), self.table(f"json_{i}")
         ch(f"CREATE TABLE {table} (device String, ts_us Int64, cpu_used Float32, cpu_free Float32, "
            "memory_used Float32, memory_free Float32, run_elapsed_ms Int32) ENGINE = MergeTree() ORDER BY (device, ts_us)")
-        base = ["java", f"-Xmx{self.args.heap}", "-cp", self.bench_classpath]
+        base = ["java", f"-Xmx{self.args.heap or '256m'}", "-cp", self.bench_classpath]
         loader = Service("json-loader", base + [
             "io.streamingarrow.bench.json.JsonEachRowLoader", "--topic", topic, "--table", f"{DATABASE}.{table}",
-            "--rows", str(rows), "--group", f"bench-json-{self.stamp}",
+            "--rows", str(rows), "--group", f"bench-json-{self.stamp}-{i}",
             "--insert-rows", "100000", "--linger-ms", "1000", "--in-flight", "2"],
-            os.path.join(self.logs, "json-loader.log"))
+            os.path.join(self.logs, f"json-loader-{i}.log"))
         producer = None
         try:
             loader.wait_line("ready")
@@ -502,109 +656,421 @@ class Bench:
             producer = Service("json-producer", base + [
                 "io.streamingarrow.bench.json.JsonEventProducer", "--topic", topic, "--rows", str(rows),
                 "--devices", str(self.args.devices), "--compression", self.args.json_compression],
-                os.path.join(self.logs, "json-producer.log"))
+                os.path.join(self.logs, f"json-producer-{i}.log"))
             producer.wait_line("started")
             start["json-producer"] = cpu_seconds(producer.pid)
             pids = {"json-producer": producer.pid, "json-loader": loader.pid, "kafka": self.kafka_pid,
                     "clickhouse": self.clickhouse_pid}
             self.peak_rss.clear()
             samples = self.watch(table, rows, pids, self.args.timeout, must_run=(loader,))
-            result = self.path_cost("json", table, rows, start, samples, [producer, loader], topic)
+            result = self.path_cost(table, rows, start, samples, [producer, loader], topic)
             done = producer.wait_line("done").split()
             result["json_document_bytes_per_row"] = int(done[2]) / int(done[1])
-            self.throughput_series("json", samples, samples[0][0])
-            log(f"  {result['rows_per_s']:,.0f} rows/s end to end, {result['rows_per_cpu_s']:,.0f} rows per CPU-second, "
-                f"{result['kafka_bytes_per_row']:.1f} Kafka bytes/row")
+            if "json" not in self.series:
+                self.throughput_series("json", samples, samples[0][0])
+            rep["json"] = result
+            log(f"  {result['rows_per_s']:,.0f} rows/s end to end ({result['steady_rows_per_s']:,.0f} in steady state), "
+                f"{result['rows_per_cpu_s']:,.0f} rows per CPU-second, {result['kafka_bytes_per_row']:.1f} Kafka bytes/row")
         finally:
             for service in (producer, loader):
                 if service:
                     service.stop()
+        ch(f"DROP TABLE IF EXISTS {table}")
+
+    # ---- the analyzer against Kafka Streams
+
+    def run_analysis(self):
+        """The first full-speed run's topic, drained by the analyzer; the same events as JSON per event, drained
+        by the Kafka Streams baseline; --repeat times each, interleaved; then window by window compared."""
+        if not self.first_ours:
+            raise RuntimeError("the analyzer phase drains the first full-speed run's topic: run phase ours too")
+        topic, table = self.first_ours
+        rows = int(ch_text(f"SELECT count() FROM {table}"))
+        # The same events as JSON: the fleet (same seed, so the same devices and values in the same order) with
+        # each device's timestamps taken from the Arrow run's rows. Written before anything is timed.
+        timestamps = os.path.join(self.logs, "timestamps.tsv")
+        with open(timestamps, "wb") as f:
+            f.write(ch(f"SELECT device, {ts_micros_expression(table)} AS t, count() FROM {table} GROUP BY device, t "
+                       "ORDER BY device, t FORMAT TabSeparated", timeout=600))
+        events = self.topic("events")
+        log(f"[analysis] writing the same {rows:,} events as JSON per event to {events} (not timed)")
+        subprocess.run(["java", "-Xmx512m", "-cp", self.bench_classpath, "io.streamingarrow.bench.json.JsonEventProducer",
+                        "--topic", events, "--rows", str(rows), "--devices", str(self.args.devices),
+                        "--compression", self.args.json_compression, "--timestamps", timestamps],
+                       check=True, capture_output=True, text=True, cwd=REPO)
+        for i in range(1, self.args.repeat + 1):
+            entry = {"repetition": i, "load_before": load_average()}
+            self.analysis.append(entry)
+            entry["analyzer"], ours = self.run_analyzer(topic, rows, i)
+            entry["streams"], theirs = self.run_streams(events, rows, i)
+            entry["agreement"] = compare_windows(ours, theirs)
+            entry["load_after"] = load_average()
+            log(f"  same aggregates: {entry['agreement']['summary']}")
+
+    def run_analyzer(self, topic, rows, i):
+        schema = f"bench_analyzer_{self.stamp}_{i}".lower()
+        self.schemas.append(schema)
+        log(f"[analyzer {i}] draining {topic} ({rows:,} rows): 10 s tumbling windows, default measures and alerts")
+        jar = os.path.join(REPO, "analyzer/target/quarkus-app/quarkus-run.jar")
+        outputs = f"{topic}_analysis_{i}"
+        self.topics += [f"{outputs}_aggregates", f"{outputs}_alerts", f"{outputs}_dlq"]
+        analyzer = Service("analyzer", self.java(
+            f"-Dquarkus.http.port={ANALYZER_PORT}",
+            f"-Danalyzer.store.schema={schema}",
+            f"-Dmp.messaging.incoming.arrow-tables.topic={topic}",
+            f"-Dmp.messaging.incoming.arrow-tables.group.id={schema}",
+            f"-Dmp.messaging.outgoing.arrow-aggregates.topic={outputs}_aggregates",
+            f"-Dmp.messaging.outgoing.alerts.topic={outputs}_alerts",
+            f"-Dmp.messaging.outgoing.arrow-tables-dlq.topic={outputs}_dlq",
+            *[f"-D{p}" for p in self.args.analyzer_property],
+            "-jar", jar, module="analyzer", heap=self.args.heap,
+            profile=os.path.join(self.logs, "analyzer.jfr") if self.args.profile and i == 1 else None),
+            os.path.join(self.logs, f"analyzer-{i}.log"))
+        postgres = pid_on_port(5432)
+        try:
+            analyzer.wait_ready(ANALYZER_PORT)
+
+            def sample():
+                metrics = prometheus(ANALYZER_PORT)
+                return (time.time(), metrics.get("analyzer_rows_read_total", 0),
+                        {"analyzer": cpu_seconds(analyzer.pid), "kafka": cpu_seconds(self.kafka_pid),
+                         "postgres": tree_cpu_seconds(postgres)}, metrics)
+            samples = [sample()]
+            deadline = time.time() + self.args.timeout
+            nmt_done = False
+            while samples[-1][1] < rows:
+                if analyzer.process.poll() is not None:
+                    raise RuntimeError(f"analyzer exited; see {analyzer.log_path}")
+                if time.time() > deadline:
+                    raise RuntimeError(f"the analyzer read {samples[-1][1]:,.0f} of {rows:,} rows in {self.args.timeout}s")
+                if not nmt_done and samples[-1][1] >= rows / 2:
+                    self.nmt(analyzer, f"drain-{i}")
+                    nmt_done = True
+                time.sleep(0.1)
+                samples.append(sample())
+            # From the last sample before the first rows to the first with every row read.
+            begin = max(k for k, s in enumerate(samples) if s[1] == 0) if samples[0][1] == 0 else 0
+            t0, _, cpu0, _ = samples[begin]
+            t1, _, cpu1, metrics = samples[-1]
+            cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+            # Steady state: from the first sample past 10 % of the rows to the last before 90 % (JIT warm-up and
+            # the consumer's start are outside it), CPU of the analyzer alone.
+            inside = [s for s in samples if rows * 0.1 <= s[1] <= rows * 0.9]
+            steady_rate = steady_cpu = float("nan")
+            if len(inside) >= 2 and inside[-1][1] > inside[0][1]:
+                span_rows = inside[-1][1] - inside[0][1]
+                steady_rate = span_rows / (inside[-1][0] - inside[0][0])
+                steady_cpu = span_rows / (inside[-1][2]["analyzer"] - inside[0][2]["analyzer"])
+            read_at = t1
+            # The last windows close once every partition is idle (analyzer.window.idle-timeout after its last row).
+            stored = 0
+            while stored < rows:
+                if time.time() > read_at + 120:
+                    raise RuntimeError(f"only {stored:,} of {rows:,} rows in stored windows 120 s after the last was read")
+                time.sleep(0.2)
+                stored = int(psql(f"SELECT coalesce(sum(row_count), 0) FROM {schema}.window_aggregates").strip() or 0)
+            all_stored = time.time() - read_at
+            # Stored, then published: the batch counts as settled once Kafka acknowledged it (seen on the next tick).
+            for _ in range(50):
+                metrics = prometheus(ANALYZER_PORT)
+                latency_count = metrics.get("analyzer_window_close_latency_count_total", 0)
+                if latency_count > 0:
+                    break
+                time.sleep(0.1)
+            result = {
+                "rows": rows, "seconds": t1 - t0, "rows_per_s": rows / (t1 - t0),
+                "cpu_s": cpu, "cpu_s_per_million_rows": {k: v / rows * 1e6 for k, v in cpu.items()},
+                "rows_per_cpu_s": rows / cpu["analyzer"],
+                "rows_per_cpu_s_with_servers": rows / sum(cpu.values()),
+                "steady_rows_per_s": steady_rate, "steady_rows_per_cpu_s": steady_cpu,
+                "all_windows_stored_after_last_row_s": all_stored,
+                "close_latency_mean_s": metrics.get("analyzer_window_close_latency_sum_seconds_total", 0)
+                / latency_count if latency_count else float("nan"),
+                "close_latency_max_s": metrics.get("analyzer_window_close_latency_max_seconds", float("nan")),
+                "windows": int(metrics.get("analyzer_windows_closed_total", 0)),
+                "rows_late": int(metrics.get("analyzer_rows_late_total", 0)),
+                "peak_rss_mb": peak_rss_mb(analyzer.pid),
+            }
+            log(f"  analyzer: {result['rows_per_s']:,.0f} rows/s, {result['rows_per_cpu_s']:,.0f} rows per CPU-second "
+                f"({cpu['analyzer'] / rows * 1e6:.2f} CPU-s per M rows), close latency mean "
+                f"{result['close_latency_mean_s']:.3f} s max {result['close_latency_max_s']:.3f} s, "
+                f"RSS {result['peak_rss_mb']:.0f} MB")
+        finally:
+            analyzer.stop()
+        windows = {}
+        for line in psql(f"SELECT device, (extract(epoch FROM window_start) * 1000)::bigint, row_count, stats "
+                         f"FROM {schema}.window_aggregates").splitlines():
+            device, start, count, stats = line.split("\t")
+            stats = json.loads(stats)
+            windows[(device, int(start))] = (int(count), [
+                (stats[m]["min"], stats[m]["max"], stats[m]["mean"]) for m in MEASURES])
+        return result, windows
+
+    def run_streams(self, events, rows, i):
+        app = f"bench-streams-{self.stamp}-{i}"
+        log(f"[kafka streams {i}] draining {events} ({rows:,} JSON events): the same windows in a RocksDB window store")
+        state = tempfile.mkdtemp(prefix="bench-streams-", dir=self.args.state_dir)
+        dump = os.path.join(self.logs, f"streams-windows-{i}.tsv")
+        output = f"{events}_streams_{i}"
+        self.topics += [output, f"{app}-{STREAMS_STORE}-changelog"]
+        streams = Service("json-streams", ["java", f"-Xmx{self.args.heap or '256m'}", "-cp", self.bench_classpath,
+                                           "io.streamingarrow.bench.json.StreamsWindowAggregates",
+                                           "--topic", events, "--rows", str(rows), "--application-id", app,
+                                           "--state-dir", state, "--output-topic", output, "--out", dump,
+                                           "--timeout-s", str(self.args.timeout)],
+                          os.path.join(self.logs, f"streams-{i}.log"))
+        try:
+            streams.wait_line("first", timeout=120)
+            t0 = time.time()
+            cpu0 = {"streams": cpu_seconds(streams.pid), "kafka": cpu_seconds(self.kafka_pid)}
+            streams.wait_line("p10", timeout=self.args.timeout)
+            p10 = (time.time(), cpu_seconds(streams.pid))
+            streams.wait_line("p90", timeout=self.args.timeout)
+            p90 = (time.time(), cpu_seconds(streams.pid))
+            streams.wait_line("drained", timeout=self.args.timeout)
+            t1 = time.time()
+            cpu = {"streams": cpu_seconds(streams.pid) - cpu0["streams"], "kafka": cpu_seconds(self.kafka_pid) - cpu0["kafka"]}
+            rss = peak_rss_mb(streams.pid)
+            windows_line = streams.wait_line("dumped", timeout=120)
+            result = {"rows": rows, "seconds": t1 - t0, "rows_per_s": rows / (t1 - t0), "cpu_s": cpu,
+                      "cpu_s_per_million_rows": {k: v / rows * 1e6 for k, v in cpu.items()},
+                      "rows_per_cpu_s": rows / cpu["streams"], "rows_per_cpu_s_with_servers": rows / sum(cpu.values()),
+                      "steady_rows_per_s": (rows - 2 * (rows // 10)) / (p90[0] - p10[0]),
+                      "steady_rows_per_cpu_s": (rows - 2 * (rows // 10)) / (p90[1] - p10[1]),
+                      "windows": int(windows_line.split()[1]), "peak_rss_mb": rss,
+                      "state_dir_mb": sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(state) for f in fs) / 2**20}
+            log(f"  Kafka Streams: {result['rows_per_s']:,.0f} rows/s, {result['rows_per_cpu_s']:,.0f} rows per "
+                f"CPU-second ({cpu['streams'] / rows * 1e6:.2f} CPU-s per M rows), RSS {rss:.0f} MB")
+        finally:
+            streams.stop()
+            shutil.rmtree(state, ignore_errors=True)
+        windows = {}
+        with open(dump) as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                values = [float(v) for v in fields[3:]]
+                windows[(fields[0], int(fields[1]))] = (int(fields[2]), [tuple(values[k:k + 3]) for k in range(0, 12, 3)])
+        return result, windows
 
     # ---- clean-up and report
 
     def clean_up(self):
         if self.args.keep:
-            log(f"kept topics {self.topics} and tables {self.tables}")
+            log(f"kept topics {self.topics}, tables {self.tables}, PostgreSQL schemas {self.schemas}")
             return
         for table in self.tables:
             try:
                 ch(f"DROP TABLE IF EXISTS {table}")
             except RuntimeError as e:
                 log(f"could not drop {table}: {e}")
+        for schema in self.schemas:
+            try:
+                psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            except subprocess.CalledProcessError as e:
+                log(f"could not drop schema {schema}: {e.stderr}")
         if self.topics:
             # The dead-letter topics exist only if something was sent there; BenchTopics skips absent ones.
-            self.bench_tool("BenchTopics", "delete", *self.topics, *[t + "_dlq" for t in self.topics])
+            self.bench_tool("BenchTopics", "delete", *self.topics, *[t + "_dlq" for t in self.topics if "_arrow_" in t
+                                                                     or "_fresh_" in t])
 
     def report(self):
-        r = self.results
-        ours, json_, ceiling, fresh = r["ours"], r["json"], r["ceiling"], r["freshness"]
+        reps = self.reps
+        figure = lambda phase, key: [r[phase][key] for r in reps if phase in r]
+        per_rep = lambda fn: [fn(r) for r in reps if all(p in r for p in ("ours", "ceiling", "json"))]
         ratios = {
-            "ours_over_ceiling_rows_per_s": ours["rows_per_s"] / ceiling["rows_per_s"],
-            "ours_over_json_rows_per_cpu_s": ours["rows_per_cpu_s"] / json_["rows_per_cpu_s"],
-            "ours_over_json_rows_per_s": ours["rows_per_s"] / json_["rows_per_s"],
-            "json_bytes_over_ours": json_["kafka_bytes_per_row"] / ours["kafka_bytes_per_row"],
-            "json_document_bytes_over_ours": json_["json_document_bytes_per_row"] / ours["kafka_bytes_per_row"],
+            "ours_over_ceiling_rows_per_s": per_rep(lambda r: r["ours"]["rows_per_s"] / r["ceiling"]["rows_per_s"]),
+            "ours_steady_over_ceiling_rows_per_s": per_rep(lambda r: r["ours"]["steady_rows_per_s"] / r["ceiling"]["rows_per_s"]),
+            "ours_over_json_rows_per_cpu_s": per_rep(lambda r: r["ours"]["rows_per_cpu_s"] / r["json"]["rows_per_cpu_s"]),
+            "ours_over_json_rows_per_s": per_rep(lambda r: r["ours"]["rows_per_s"] / r["json"]["rows_per_s"]),
+            "json_bytes_over_ours": per_rep(lambda r: r["json"]["kafka_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
+            "json_document_bytes_over_ours": per_rep(
+                lambda r: r["json"]["json_document_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
+            "clickhouse_cpu_ours_over_ceiling": per_rep(
+                lambda r: r["ours"]["cpu_s_per_million_rows"]["clickhouse"] / r["ceiling"]["cpu_s_per_million_rows"]["clickhouse"]),
         }
-        r["ratios"] = ratios
-        r["machine"] = {"cores": os.cpu_count(), "clickhouse": self.server_version,
-                        "kernel": os.uname().release, "java": subprocess.run(
-                            ["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]}
-        r["settings"] = {k: v for k, v in vars(self.args).items() if k != "out"}
+        machine = {"cores": os.cpu_count(), "clickhouse": self.server_version, "kernel": os.uname().release,
+                   "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]}
+        results = {"repetitions": reps, "analysis": self.analysis, "ratios": ratios, "machine": machine,
+                   "settings": {k: v for k, v in vars(self.args).items() if k != "out"},
+                   "jvm_options": {m: service_jvm_options(m) for m in ("producer", "sink", "analyzer")}}
 
         lines = []
         add = lines.append
+        loads = ", ".join(f"{r['load_before']:.1f}-{r.get('load_after', float('nan')):.1f}" for r in reps)
         add(f"Streaming Arrow pipeline benchmark, {self.stamp} UTC, {os.cpu_count()} cores, ClickHouse {self.server_version}")
+        add(f"{len(reps)} repetitions of {self.args.rows:,} rows; each cell: median (lowest-highest); "
+            f"load average (1 min) before-after each repetition: {loads}")
         add("")
-        add(f"{'':34}{'ceiling':>14}{'Streaming Arrow':>17}{'JSON per event':>16}{'ratio':>10}  target")
-        add(f"{'rows/s end to end':34}{ceiling['rows_per_s']:>14,.0f}{ours['rows_per_s']:>17,.0f}{json_['rows_per_s']:>16,.0f}"
-            f"{ratios['ours_over_ceiling_rows_per_s']:>9.2f}x  ours/ceiling >= 0.5")
-        add(f"{'rows per CPU-second (whole path)':34}{ceiling['rows_per_cpu_s']:>14,.0f}{ours['rows_per_cpu_s']:>17,.0f}"
-            f"{json_['rows_per_cpu_s']:>16,.0f}{ratios['ours_over_json_rows_per_cpu_s']:>9.1f}x  ours/JSON >= 5")
-        add(f"{'Kafka bytes per row':34}{'':>14}{ours['kafka_bytes_per_row']:>17.1f}{json_['kafka_bytes_per_row']:>16.1f}"
-            f"{ratios['json_bytes_over_ours']:>9.1f}x  JSON/ours >= 8")
-        add(f"{'  JSON before Kafka compression':34}{'':>14}{'':>17}{json_['json_document_bytes_per_row']:>16.1f}"
-            f"{ratios['json_document_bytes_over_ours']:>9.1f}x")
-        add("")
+        w = 27
+        add(f"{'':38}{'ceiling':>{w}}{'Streaming Arrow':>{w}}{'JSON per event':>{w}}  ratio (per repetition)")
+        def row(name, cells, ratio=""):
+            add(f"{name:38}" + "".join(f"{c:>{w}}" for c in cells) + ("  " + ratio if ratio else ""))
+        row("rows/s end to end, whole run", [spread(figure("ceiling", "rows_per_s"), "rate"),
+                                             spread(figure("ours", "rows_per_s"), "rate"),
+                                             spread(figure("json", "rows_per_s"), "rate")],
+            f"ours/ceiling {spread(ratios['ours_over_ceiling_rows_per_s'], 'x')}  (target >= 0.5)")
+        row("rows/s, steady state (10-90 % rows)", ["", spread(figure("ours", "steady_rows_per_s"), "rate"),
+                                                    spread(figure("json", "steady_rows_per_s"), "rate")],
+            f"ours/ceiling {spread(ratios['ours_steady_over_ceiling_rows_per_s'], 'x')}")
+        row("first rows queryable after, s", ["", spread(figure("ours", "first_rows_after_s"), "f1"),
+                                              spread(figure("json", "first_rows_after_s"), "f1")])
+        row("rows per CPU-second, whole path", [spread(figure("ceiling", "rows_per_cpu_s"), "rate"),
+                                                spread(figure("ours", "rows_per_cpu_s"), "rate"),
+                                                spread(figure("json", "rows_per_cpu_s"), "rate")],
+            f"ours/JSON {spread(ratios['ours_over_json_rows_per_cpu_s'], 'x')}  (target >= 5)")
+        row("Kafka bytes per row", ["", spread(figure("ours", "kafka_bytes_per_row"), "f1"),
+                                    spread(figure("json", "kafka_bytes_per_row"), "f1")],
+            f"JSON/ours {spread(ratios['json_bytes_over_ours'], 'x')}")
+        row("  JSON before Kafka's compression", ["", "", spread(figure("json", "json_document_bytes_per_row"), "f1")],
+            f"JSON/ours {spread(ratios['json_document_bytes_over_ours'], 'x')}")
         add("CPU-seconds per million rows")
         for name in ("producer", "sink", "json-producer", "json-loader", "kafka", "clickhouse"):
-            o, j = ours["cpu_s_per_million_rows"].get(name), json_["cpu_s_per_million_rows"].get(name)
-            add(f"  {name:32}{'':>14}{'' if o is None else f'{o:.2f}':>17}{'' if j is None else f'{j:.2f}':>16}")
-        add("Peak RSS (VmHWM), MB" + " " * 14 + "target <= 256 each")
-        for name, mb in list(ours["peak_rss_mb"].items()) + list(json_["peak_rss_mb"].items()):
-            add(f"  {name:32}{'':>14}{mb:>17.0f}" if name in ours["peak_rss_mb"] else f"  {name:32}{'':>31}{mb:>16.0f}")
-        add(f"Freshness at {fresh['rate']:,} rows/s (event time -> queryable, {fresh['rows_timed']:,} rows after "
-            f"{fresh['warmup_s']} s of warm-up): "
-            f"p50 {fresh['p50_s']:.2f} s, p99 {fresh['p99_s']:.2f} s, max {fresh['max_s']:.2f} s (target p99 <= 2 s)")
-        if len(self.transport_runs) > 1:
+            cell = lambda phase: spread([r[phase]["cpu_s_per_million_rows"].get(name) for r in reps
+                                         if phase in r and name in r[phase]["cpu_s_per_million_rows"]], "f2")
+            row(f"  {name}", [cell("ceiling") if name == "clickhouse" else "", cell("ours"), cell("json")],
+                f"ClickHouse ours/ceiling {spread(ratios['clickhouse_cpu_ours_over_ceiling'], 'x')}"
+                if name == "clickhouse" else "")
+        add("Peak RSS (VmHWM), MB")
+        for name in ("producer", "sink", "json-producer", "json-loader"):
+            cell = lambda phase: spread([r[phase]["peak_rss_mb"].get(name) for r in reps
+                                         if phase in r and name in r[phase]["peak_rss_mb"]], "int")
+            row(f"  {name}", ["", cell("ours"), cell("json")], "target <= 256" if name in ("producer", "sink") else "")
+        fresh = [r["freshness"] for r in reps if "freshness" in r]
+        if fresh:
+            add(f"Freshness at {fresh[0]['rate']:,} rows/s (event time -> queryable, "
+                f"{spread([f['rows_timed'] for f in fresh], 'int')} of {fresh[0]['rate'] * self.args.fresh_seconds:,} rows timed "
+                f"after {fresh[0]['warmup_s']} s of warm-up): p50 {spread([f['p50_s'] for f in fresh], 'f2')} s, "
+                f"p99 {spread([f['p99_s'] for f in fresh], 'f2')} s, max {spread([f['max_s'] for f in fresh], 'f2')} s "
+                "(target p99 <= 1 s)")
+        if any(len(r.get("transports", [])) > 1 for r in reps):
             add("")
-            add(self.transport_table())
+            add("Sink transports at full speed (interleaved within each repetition)")
+            add(f"  {'transport':14}{'rows/s':>24}{'sink CPU-s/M rows':>24}{'sink RSS MB':>20}")
+            for t in self.args.transports.split(","):
+                runs = [x for r in reps for x in r.get("transports", []) if x["transport"] == t]
+                add(f"  {t:14}{spread([x['rows_per_s'] for x in runs], 'rate'):>24}"
+                    f"{spread([x['cpu_s_per_million_rows']['sink'] for x in runs], 'f2'):>24}"
+                    f"{spread([x['peak_rss_mb']['sink'] for x in runs], 'int'):>20}")
+        if self.analysis:
+            a = [x["analyzer"] for x in self.analysis]
+            s = [x["streams"] for x in self.analysis]
+            loads = ", ".join(f"{x['load_before']:.1f}-{x['load_after']:.1f}" for x in self.analysis)
+            add("")
+            add(f"Analyzer against Kafka Streams: draining {a[0]['rows']:,} rows (the first repetition's full-speed topic; "
+                f"the same events as JSON per event for Kafka Streams), {len(a)} times each; load {loads}")
+            row("", ["analyzer", "Kafka Streams", ""], "")
+            row("rows/s", [spread([x["rows_per_s"] for x in a], "rate"), spread([x["rows_per_s"] for x in s], "rate"), ""],
+                f"analyzer/Streams {spread([x['rows_per_s'] / y['rows_per_s'] for x, y in zip(a, s)], 'x')}")
+            row("rows/s, steady state (10-90 %)", [spread([x["steady_rows_per_s"] for x in a], "rate"),
+                                                   spread([x["steady_rows_per_s"] for x in s], "rate"), ""])
+            row("rows per CPU-second (the application)", [spread([x["rows_per_cpu_s"] for x in a], "rate"),
+                                                          spread([x["rows_per_cpu_s"] for x in s], "rate"), ""],
+                f"analyzer/Streams {spread([x['rows_per_cpu_s'] / y['rows_per_cpu_s'] for x, y in zip(a, s)], 'x')}"
+                "  (target >= 10)")
+            row("  steady state (10-90 % of the rows)", [spread([x["steady_rows_per_cpu_s"] for x in a], "rate"),
+                                                        spread([x["steady_rows_per_cpu_s"] for x in s], "rate"), ""],
+                f"analyzer/Streams {spread([x['steady_rows_per_cpu_s'] / y['steady_rows_per_cpu_s'] for x, y in zip(a, s)], 'x')}")
+            row("  with Kafka (and PostgreSQL)", [spread([x["rows_per_cpu_s_with_servers"] for x in a], "rate"),
+                                                  spread([x["rows_per_cpu_s_with_servers"] for x in s], "rate"), ""],
+                f"analyzer/Streams {spread([x['rows_per_cpu_s_with_servers'] / y['rows_per_cpu_s_with_servers'] for x, y in zip(a, s)], 'x')}")
+            for name in ("analyzer", "streams", "kafka", "postgres"):
+                ca = [x["cpu_s_per_million_rows"].get(name) for x in a if name in x["cpu_s_per_million_rows"]]
+                cs = [x["cpu_s_per_million_rows"].get(name) for x in s if name in x["cpu_s_per_million_rows"]]
+                if ca or cs:
+                    row(f"  CPU-s per M rows: {name}", [spread(ca, "f2") if ca else "", spread(cs, "f2") if cs else "", ""])
+            row("peak RSS, MB", [spread([x["peak_rss_mb"] for x in a], "int"), spread([x["peak_rss_mb"] for x in s], "int"), ""])
+            row("window close latency, mean / max s", [
+                f"{spread([x['close_latency_mean_s'] for x in a], 'f2')} / {spread([x['close_latency_max_s'] for x in a], 'f2')}",
+                "(no close: updates)", ""], "after the watermark passes the window's end: stored and published")
+            row("last windows stored after last row, s", [spread([x["all_windows_stored_after_last_row_s"] for x in a], "f1"),
+                                                          "", ""], "idle timeout 15 s by default")
+            row("windows", [spread([x["windows"] for x in a], "int"), spread([x["windows"] for x in s], "int"), ""])
+            for x in self.analysis:
+                add(f"  repetition {x['repetition']}: same aggregates: {x['agreement']['summary']}")
         table_text = "\n".join(lines)
         print()
         print(table_text)
 
         base = os.path.join(self.out, f"pipeline-{self.stamp}")
         with open(base + ".json", "w") as f:
-            json.dump(r, f, indent=2)
+            json.dump(results, f, indent=2)
         with open(base + ".csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["figure", "ceiling", "streaming_arrow", "json_per_event"])
-            w.writerow(["rows_per_s", ceiling["rows_per_s"], ours["rows_per_s"], json_["rows_per_s"]])
-            w.writerow(["rows_per_cpu_s", ceiling["rows_per_cpu_s"], ours["rows_per_cpu_s"], json_["rows_per_cpu_s"]])
-            w.writerow(["kafka_bytes_per_row", "", ours["kafka_bytes_per_row"], json_["kafka_bytes_per_row"]])
-            w.writerow(["json_document_bytes_per_row", "", "", json_["json_document_bytes_per_row"]])
-            for name in ("producer", "sink", "json-producer", "json-loader", "kafka", "clickhouse"):
-                w.writerow([f"cpu_s_per_million_rows.{name}", "", ours["cpu_s_per_million_rows"].get(name, ""),
-                            json_["cpu_s_per_million_rows"].get(name, "")])
-            for name, mb in ours["peak_rss_mb"].items():
-                w.writerow([f"peak_rss_mb.{name}", "", mb, ""])
-            for name, mb in json_["peak_rss_mb"].items():
-                w.writerow([f"peak_rss_mb.{name}", "", "", mb])
-            w.writerow(["freshness_p50_s", "", fresh["p50_s"], ""])
-            w.writerow(["freshness_p99_s", "", fresh["p99_s"], ""])
+            out = csv.writer(f)
+            out.writerow(["repetition", "phase", "figure", "value"])
+            for r in reps:
+                for phase in ("ours", "ceiling", "json", "freshness"):
+                    for key, value in (r.get(phase) or {}).items():
+                        if isinstance(value, dict):
+                            for k, v in value.items():
+                                out.writerow([r["repetition"], phase, f"{key}.{k}", v])
+                        elif not isinstance(value, list):
+                            out.writerow([r["repetition"], phase, key, value])
+            for x in self.analysis:
+                for phase in ("analyzer", "streams"):
+                    for key, value in x[phase].items():
+                        if isinstance(value, dict):
+                            for k, v in value.items():
+                                out.writerow([x["repetition"], phase, f"{key}.{k}", v])
+                        else:
+                            out.writerow([x["repetition"], phase, key, value])
         with open(base + ".txt", "w") as f:
             f.write(table_text + "\n")
-        chart(base, self.series, ceiling["rows_per_s"], self.stamp)
+        ceilings = figure("ceiling", "rows_per_s")
+        if self.series and ceilings:
+            chart(base, self.series, ceilings[0], self.stamp)
         print(f"\nresults: {base}.txt .json .csv .svg" + (" .png" if os.path.exists(base + ".png") else ""))
+
+
+MEASURES = ("cpu_used", "cpu_free", "memory_used", "memory_free")
+STREAMS_STORE = "window-stats"
+
+
+def prometheus(port):
+    """A service's /q/metrics as {name: value}, summed over label sets."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/q/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return {}
+    values = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        name = name.split("{", 1)[0]
+        try:
+            values[name] = values.get(name, 0) + float(value)
+        except ValueError:
+            pass
+    return values
+
+
+def compare_windows(ours, theirs, tolerance=1e-9):
+    """Window by window: the same windows, the same counts, min and max exactly (both fold the same float32
+    values), means within a relative tolerance (sums in double, in different orders)."""
+    missing = sorted(set(theirs) - set(ours))
+    extra = sorted(set(ours) - set(theirs))
+    differing, worst = [], 0.0
+    for key in set(ours) & set(theirs):
+        (c1, m1), (c2, m2) = ours[key], theirs[key]
+        bad = c1 != c2
+        for (lo1, hi1, mean1), (lo2, hi2, mean2) in zip(m1, m2):
+            bad |= lo1 != lo2 or hi1 != hi2
+            diff = abs(mean1 - mean2) / max(abs(mean2), 1e-300)
+            worst = max(worst, diff)
+            bad |= diff > tolerance
+        if bad:
+            differing.append(key)
+    rows = sum(c for c, _ in theirs.values())
+    same = not missing and not extra and not differing
+    summary = (f"{'yes' if same else 'NO'}: {len(ours):,} analyzer windows, {len(theirs):,} Kafka Streams windows "
+               f"({rows:,} rows); {len(missing)} missing, {len(extra)} extra, {len(differing)} differing; "
+               f"largest relative difference of a mean {worst:.1e}")
+    if differing:
+        key = differing[0]
+        summary += f"; first differing {key}: analyzer {ours[key]}, Kafka Streams {theirs[key]}"
+    return {"same": same, "summary": summary, "missing": len(missing), "extra": len(extra),
+            "differing": len(differing), "worst_mean_relative_difference": worst}
 
 
 # ------------------------------------------------------------------ chart: SVG, and PNG through headless Chromium
@@ -689,6 +1155,8 @@ def hot_methods(recording, top=12):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repetitions of every phase in this invocation (default 3); figures are their medians")
     parser.add_argument("--rows", type=int, default=6_000_000,
                         help="rows per full-speed run (default 6,000,000: shorter runs mostly measure JIT warm-up)")
     parser.add_argument("--devices", type=int, default=200)
@@ -696,40 +1164,47 @@ def main():
     parser.add_argument("--fresh-rate", type=int, default=100_000, help="rows/s of the freshness run")
     parser.add_argument("--fresh-seconds", type=int, default=15, help="seconds of the freshness run that are timed")
     parser.add_argument("--fresh-warmup", type=int, default=5, help="seconds of it before that (JIT warm-up), not timed")
+    parser.add_argument("--fresh-window", type=int, default=FRESHNESS_WINDOW_S,
+                        help="seconds of event time the freshness poll reads: a row landing later is not timed")
     parser.add_argument("--ceiling-insert-rows", type=int, default=500_000)
     parser.add_argument("--json-compression", default="zstd", help="Kafka compression of the JSON baseline")
-    parser.add_argument("--heap", default="256m", help="-Xmx of every JVM the benchmark starts")
+    parser.add_argument("--heap", default=None,
+                        help="-Xmx of every JVM the benchmark starts; by default the services run with their deployed "
+                             "JVM options (quarkus.kubernetes.env.vars.jdk-java-options) and the baselines with 256m")
     parser.add_argument("--timeout", type=int, default=240, help="seconds a run may take before it fails")
     parser.add_argument("--producer-property", action="append", default=[], metavar="KEY=VALUE",
                         help="a configuration property for the producer, e.g. producer.batching.max-rows=10000")
     parser.add_argument("--sink-property", action="append", default=[], metavar="KEY=VALUE",
                         help="a configuration property for the sink, e.g. sink.insert.linger=500ms")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark's topics and tables")
+    parser.add_argument("--analyzer-property", action="append", default=[], metavar="KEY=VALUE",
+                        help="a configuration property for the analyzer")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark's topics, tables and schemas")
     parser.add_argument("--profile", action="store_true",
-                        help="record producer and sink of the full-speed run with JFR and print where their CPU goes")
+                        help="record producer, sink (first full-speed run) and analyzer (first drain) with JFR and print "
+                             "where their CPU goes")
+    parser.add_argument("--nmt", action="store_true",
+                        help="run the services with Native Memory Tracking and write its summary at full speed "
+                             "(results/logs-*/nmt-*.txt)")
+    parser.add_argument("--state-dir", default=None, help="where Kafka Streams keeps its RocksDB stores (default: /tmp)")
     parser.add_argument("--out", default=os.path.join(REPO, "deploy/bench/results"))
-    parser.add_argument("--phases", default="ours,freshness,ceiling,json")
+    parser.add_argument("--phases", default="ours,ceiling,json,freshness,analyzer",
+                        help="which phases run (ceiling and analyzer need ours)")
     parser.add_argument("--transports", default="java-client",
-                        help="sink transports (sink.clickhouse.transport) of the full-speed run, each run in turn, "
-                             "e.g. java-client,vertx; the first is the one the main table reports")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="full-speed runs per transport, interleaved (java-client, vertx, java-client, vertx, ...)")
+                        help="sink transports (sink.clickhouse.transport) of the full-speed run, each in turn within a "
+                             "repetition, e.g. java-client,vertx; the first is the one the main table reports")
     bench = Bench(parser.parse_args())
     phases = bench.args.phases.split(",")
     try:
-        for phase in ("ours", "freshness", "ceiling", "json"):
-            if phase in phases:
-                getattr(bench, "run_" + phase)()
+        bench.run_repetitions()
+        if "analyzer" in phases:
+            bench.run_analysis()
         if bench.args.profile:
-            for service in ("producer", "sink"):
-                recording = os.path.join(bench.logs, f"{service}-throughput.jfr")
+            for name in ("producer-throughput-1", "sink-throughput-1", "analyzer"):
+                recording = os.path.join(bench.logs, f"{name}.jfr")
                 if os.path.exists(recording):
-                    print(f"\nwhere the {service}'s CPU went at full speed ({recording}):")
+                    print(f"\nwhere the {name.split('-')[0]}'s CPU went at full speed ({recording}):")
                     print(hot_methods(recording))
-        if set(phases) >= {"ours", "freshness", "ceiling", "json"}:
-            bench.report()
-        else:
-            print(json.dumps(bench.results, indent=2))
+        bench.report()
     finally:
         bench.clean_up()
 

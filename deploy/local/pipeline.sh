@@ -100,7 +100,14 @@ done
 log "bringing the local stack up"
 "$REPO/deploy/local/stack.sh" up
 
-ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError"
+# Each service's JVM options are the ones its Kubernetes manifest gets (JDK_JAVA_OPTIONS, from
+# quarkus.kubernetes.env.vars.jdk-java-options in its application.properties): Arrow's --add-opens, exit on
+# OutOfMemoryError, and the memory limits that keep it within 256 MB RSS (docs/performance.md). The benchmark
+# (deploy/bench) reads the same line.
+jvm_options() {
+  sed -n 's/^quarkus\.kubernetes\.env\.vars\.jdk-java-options=//p' "$REPO/$1/src/main/resources/application.properties"
+}
+
 start_service() {
   local svc="$1"; shift
   local jar="$REPO/$svc/target/quarkus-app/quarkus-run.jar"
@@ -109,7 +116,8 @@ start_service() {
     exit 1
   fi
   # "$@" are -D system properties for this service.
-  java $ARROW_OPENS -Xmx256m "$@" -jar "$jar" >"$LOGS/$svc.log" 2>&1 &
+  # shellcheck disable=SC2046 # the options are words
+  java $(jvm_options "$svc") "$@" -jar "$jar" >"$LOGS/$svc.log" 2>&1 &
   PID[$svc]=$!
   log "started $svc (pid ${PID[$svc]}, http ${PORT[$svc]}, log $LOGS/$svc.log)"
 }

@@ -23,17 +23,32 @@ public interface SinkConfig {
     /** Batching and flow control of INSERTs ({@code sink.insert.*}). */
     interface Insert {
 
-        /** Flush when the buffered rows reach this many. */
+        /** Flush when the buffered rows reach this many, while the sink is caught up (see behind-after). */
         @WithDefault("100000")
         int maxRows();
 
-        /** Flush when the buffered Native bytes reach this many. */
-        @WithDefault("33554432")
+        /**
+         * Flush when the buffered Native bytes reach this many: the size of the INSERTs while the sink is behind
+         * (about 250 000 rows of the fleet's table at 16 MiB). Up to max-in-flight + 1 such buffers are in the heap.
+         */
+        @WithDefault("16777216")
         long maxBytes();
 
-        /** Flush a non-empty buffer at the latest this long after its first message. */
-        @WithDefault("1s")
+        /**
+         * Flush a non-empty buffer at the latest this long after its first message, while the sink is caught up.
+         * 250 ms rather than 1 s: freshness p99 under 1 s at 100 000 rows/s (deploy/bench).
+         */
+        @WithDefault("250ms")
         Duration linger();
+
+        /**
+         * A message older than this (its Kafka timestamp) when it reaches the sink means Kafka holds a backlog: the
+         * buffer then fills up to max-bytes, or for this long, instead of max-rows or linger. So is a buffer that
+         * reaches max-rows while every INSERT slot is taken. Large inserts while behind, small ones when caught up:
+         * ClickHouse makes fewer parts and merges less exactly when it is the bottleneck.
+         */
+        @WithDefault("1s")
+        Duration behindAfter();
 
         /** INSERTs sent and not yet answered; with one full buffer waiting, consumption pauses beyond this. */
         @WithDefault("2")

@@ -100,6 +100,8 @@ public final class AnalyzerPipeline {
         boolean stored;
         List<Publication> publications;
         long publishStartedNanos;
+        /** When the watermark passed these windows' end (the batch was cut): the start of their close latency. */
+        long cutNanos;
 
         Batch(List<ClosedWindow> closed, List<AlertTransition> transitions, List<LateRows> late,
               Map<Integer, PartitionProgress> progress, long closedUpTo, long sequence, long closingSequence) {
@@ -159,6 +161,11 @@ public final class AnalyzerPipeline {
     private long replayedRows;
     private long correctedWindows;
     private long closedWindows;
+    private long rowsRead;
+    /** Closed batches settled, and the sum and largest of their close latencies (watermark passed -> stored and published). */
+    private long closeLatencyCount;
+    private long closeLatencySumNanos;
+    private long closeLatencyMaxNanos;
     private long alertsOpened;
     private long alertsResolved;
     private long deadLetters;
@@ -392,6 +399,7 @@ public final class AnalyzerPipeline {
                     letters.addAll(refusedLetters.letters(batch, aggregator, result.refusedRows(), rowsBefore[0]));
                 }
                 rowsBefore[0] += batch.getRowCount();
+                rowsRead += batch.getRowCount();
                 maxEnd[0] = Math.max(maxEnd[0], result.maxWindowEnd());
                 maxTs[0] = Math.max(maxTs[0], result.maxEventTs());
                 late[0] += result.lateRows();
@@ -599,7 +607,9 @@ public final class AnalyzerPipeline {
                     progress.put(partition, new PartitionProgress(partitionFinal.getOrDefault(partition, finalUpTo),
                             readThrough.getOrDefault(partition, -1L)));
                 }
-                unsettled.addLast(new Batch(closed, transitions, late, progress, finalUpTo, batchesMade, closingBatchesMade));
+                Batch cut = new Batch(closed, transitions, late, progress, finalUpTo, batchesMade, closingBatchesMade);
+                cut.cutNanos = now;
+                unsettled.addLast(cut);
                 settle(now);
             }
         }
@@ -629,6 +639,12 @@ public final class AnalyzerPipeline {
             durableUpTo = head.closedUpTo;
             batchesDurable = head.sequence;
             closingBatchesDurable = head.closingSequence;
+            if (!head.closed.isEmpty()) {
+                long latency = now - head.cutNanos;
+                closeLatencyCount++;
+                closeLatencySumNanos += latency;
+                closeLatencyMaxNanos = Math.max(closeLatencyMaxNanos, latency);
+            }
         }
         // In arrival order: stop at the first message that still feeds a window not yet through.
         while (!pending.isEmpty() && through(pending.peekFirst())) {
@@ -778,6 +794,16 @@ public final class AnalyzerPipeline {
     /** Why new messages are not being taken (stores or outputs failing), or null while they are. */
     public String blockedReason() {
         return blockedReason;
+    }
+
+    /** Rows decoded from messages read for the first time (windowed, late, replayed or refused). */
+    public synchronized long rowsRead() {
+        return rowsRead;
+    }
+
+    /** {count, sum of nanos, max nanos} of the close latencies of the batches of windows settled so far. */
+    public synchronized long[] closeLatency() {
+        return new long[] {closeLatencyCount, closeLatencySumNanos, closeLatencyMaxNanos};
     }
 
     public synchronized long replayedRows() {

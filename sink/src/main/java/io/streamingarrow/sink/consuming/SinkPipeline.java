@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.streamingarrow.shared.ipc.ArrowDecodeException;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
@@ -84,7 +85,7 @@ public class SinkPipeline {
         var in = config.insert();
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),
-                in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip()),
+                in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip(), in.behindAfter().toMillis()),
                 clickHouse::insert,
                 pipeline, metrics);
         Gauge.builder("sink.buffer.rows", batcher, InsertBatcher::bufferedRows).register(registry);
@@ -148,6 +149,9 @@ public class SinkPipeline {
         // acknowledged by Kafka (acks=all). Until then the message stays unacknowledged and a restart
         // redelivers it; the table's key collapses the rows inserted twice.
         CompletableFuture<Void> badRowsSafe = deadLetterRows(message, encoded);
+        // How old the message was when it got here: the batcher sizes its INSERTs by the backlog this shows.
+        long ageMillis = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(m -> System.currentTimeMillis() - m.getTimestamp().toEpochMilli()).orElse(0L);
         CompletionStage<Void> accepted = batcher.add(encoded, new Delivery() {
             @Override
             public void inserted() {
@@ -166,7 +170,7 @@ public class SinkPipeline {
                             }
                         });
             }
-        });
+        }, ageMillis);
         // The next message waits for this one's dead letters too: they are the only bound on how many
         // bad-row dead letters can be pending at once.
         CompletableFuture.allOf(accepted.toCompletableFuture(), badRowsSafe)

@@ -67,7 +67,9 @@ class InsertBatcherOutageTest {
                 }
                 AtomicInteger inserted = new AtomicInteger();
                 AtomicInteger rejected = new AtomicInteger();
-                InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(100, 1 << 20, 50, 2,
+                // max-bytes 1: every message is a full buffer by itself. (A buffer past max-rows alone keeps filling
+                // while every slot is taken, up to max-bytes: InsertBatcherTest.)
+                InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(100, 1, 50, 2,
                         new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)), 3, true),
                         http::insert,
                         pipeline, InsertMetrics.NONE);
@@ -88,7 +90,7 @@ class InsertBatcherOutageTest {
                 awaitTrue(() -> inserted.get() == 3);
 
                 proxy.stop();
-                // each message fills a batch (100 rows): 2 in flight + 1 waiting, then add() stops completing
+                // each message fills a batch (max-bytes): 2 in flight + 1 waiting, then add() stops completing
                 List<CompletionStage<Void>> stages = new ArrayList<>();
                 int m = 3;
                 for (; m < 6; m++) {

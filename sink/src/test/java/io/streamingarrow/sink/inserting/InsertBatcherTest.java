@@ -121,6 +121,66 @@ class InsertBatcherTest {
     }
 
     @Test
+    void whileEverySlotIsTakenABufferPastMaxRowsKeepsFillingAndGoesAsOneInsert() throws Exception {
+        InsertBatcher batcher = batcher(4, 1, 3);
+        add(batcher, plan("a"), "m1", 4); // reaches maxRows with the slot free: goes at once
+        awaitCalls(1);
+        for (int i = 2; i <= 4; i++) {
+            // ClickHouse is behind (the one slot is taken): the next buffer grows past maxRows, the caller goes on
+            assertTrue(add(batcher, plan("a"), "m" + i, 4).toCompletableFuture().isDone(), "caller not paused");
+        }
+        assertEquals(1, calls.size(), "no INSERT while the slot is taken");
+        calls.get(0).answer().complete(null);
+        awaitCalls(2);
+        assertEquals("m2m3m4", new String(calls.get(1).body()));
+        calls.get(1).answer().complete(null);
+        awaitSettled(4);
+    }
+
+    @Test
+    void whileKafkaHoldsABacklogTheBufferFillsPastMaxRowsUpToMaxBytes() throws Exception {
+        InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 6, 60_000, 2,
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false, 1_000), transport, pipeline, InsertMetrics.NONE);
+        addAged(batcher, "m1", 5_000); // older than behind-after: the sink is behind, slots free or not
+        addAged(batcher, "m2", 5_000);
+        assertTrue(calls.isEmpty(), "no INSERT at max-rows while behind");
+        addAged(batcher, "m3", 5_000); // 6 bytes: max-bytes
+        awaitCalls(1);
+        assertEquals("m1m2m3", new String(calls.get(0).body()));
+        addAged(batcher, "m4", 10); // caught up: max-rows again
+        awaitCalls(2);
+        assertEquals("m4", new String(calls.get(1).body()));
+    }
+
+    private void addAged(InsertBatcher batcher, String id, long ageMillis) throws Exception {
+        EncodedMessage message = new EncodedMessage(plan("a"), id.getBytes(), 1);
+        pipeline.submit(() -> batcher.add(message, new Delivery() {
+            public void inserted() {
+                settled.add(id + ":inserted");
+            }
+
+            public void rejected(Throwable cause) {
+                settled.add(id + ":rejected");
+            }
+        }, ageMillis)).get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aBufferAtMaxBytesWaitsForASlotAndPausesTheCaller() throws Exception {
+        InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 4, 60_000, 1,
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false), transport, pipeline, InsertMetrics.NONE);
+        add(batcher, plan("a"), "m1", 1);
+        awaitCalls(1);
+        assertTrue(add(batcher, plan("a"), "m2", 1).toCompletableFuture().isDone()); // 2 bytes < 4: keeps filling
+        CompletionStage<Void> paused = add(batcher, plan("a"), "m3", 1); // 4 bytes: full, waits for the slot
+        assertFalse(paused.toCompletableFuture().isDone(), "caller paused while a full buffer waits");
+        calls.get(0).answer().complete(null);
+        paused.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        awaitCalls(2);
+        assertEquals("m2m3", new String(calls.get(1).body()));
+    }
+
+    @Test
     void refusedInsertsAreRetriedThenTheirMessagesRejected() throws Exception {
         InsertBatcher batcher = batcher(1, 2, 3);
         add(batcher, plan("a"), "m1", 1);

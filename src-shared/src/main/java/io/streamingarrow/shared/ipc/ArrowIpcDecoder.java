@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
@@ -104,8 +103,8 @@ public final class ArrowIpcDecoder {
 
     private static ArrowReader open(IpcFraming framing, byte[] message, BufferAllocator allocator) {
         return framing == IpcFraming.FILE
-                ? new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(message), allocator, CommonsCompressionFactory.INSTANCE)
-                : new ArrowStreamReader(new ByteArrayInputStream(message), allocator, CommonsCompressionFactory.INSTANCE);
+                ? new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(message), allocator, FastCompressionFactory.INSTANCE)
+                : new ArrowStreamReader(new ByteArrayInputStream(message), allocator, FastCompressionFactory.INSTANCE);
     }
 
     /** Hands the batch over, with dictionary columns replaced by their decoded values. */

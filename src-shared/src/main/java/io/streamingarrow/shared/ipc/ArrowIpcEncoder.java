@@ -7,7 +7,6 @@ import java.nio.channels.Channels;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.arrow.compression.CommonsCompressionFactory;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -98,7 +97,7 @@ public final class ArrowIpcEncoder {
     private ArrowWriter open(VectorSchemaRoot root, DictionaryProvider dictionaries, ByteArrayOutputStream out) {
         CompressionCodec.Factory factory = compression == IpcCompression.NONE
                 ? NoCompressionCodec.Factory.INSTANCE
-                : CommonsCompressionFactory.INSTANCE;
+                : FastCompressionFactory.INSTANCE;
         Optional<Integer> level = compression == IpcCompression.ZSTD ? Optional.of(zstdLevel) : Optional.empty();
         var channel = Channels.newChannel(out);
         return framing == IpcFraming.FILE

@@ -23,6 +23,11 @@ import io.streamingarrow.producer.fleet.SensorFleet;
  * ours), which is how a JSON pipeline is usually built at its best; Jackson's streaming generator
  * writes the document without an object per event.
  *
+ * <p>With {@code --timestamps FILE} (lines {@code device ts_us rows}, each device's in time order, as the
+ * benchmark exports them from a Streaming Arrow run's table) each device's rows take those timestamps in turn
+ * instead of the wall clock, so that the topic holds exactly that run's events: the analyzer and its Kafka
+ * Streams baseline are then compared on the same events.
+ *
  * <p>Prints {@code started} when the first event is about to be generated and {@code done <rows> <bytes>}
  * once Kafka acknowledged every message, bytes being the JSON documents' size before Kafka compresses them.
  */
@@ -37,6 +42,19 @@ public final class JsonEventProducer {
         long rows = options.number("rows", 1_000_000);
         long rate = options.number("rate", 0);
         SensorFleet fleet = new SensorFleet((int) options.number("devices", 200), options.number("seed", 42));
+        java.util.Map<String, java.util.ArrayDeque<long[]>> replay = null;
+        String timestamps = options.text("timestamps", null);
+        if (timestamps != null) {
+            replay = new java.util.HashMap<>();
+            try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of(timestamps))) {
+                for (String line : (Iterable<String>) lines::iterator) {
+                    String[] f = line.split("\t");
+                    replay.computeIfAbsent(f[0], d -> new java.util.ArrayDeque<>())
+                            .add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+                }
+            }
+        }
+        java.util.Map<String, java.util.ArrayDeque<long[]>> replayed = replay;
 
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.text("bootstrap", "127.0.0.1:19092"));
@@ -54,6 +72,13 @@ public final class JsonEventProducer {
         try (KafkaProducer<byte[], byte[]> producer =
                      new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             SensorFleet.RowSink send = (device, ts, cpuUsed, cpuFree, memoryUsed, memoryFree, elapsed) -> {
+                if (replayed != null) {
+                    long[] run = replayed.get(new String(device, java.nio.charset.StandardCharsets.UTF_8)).peekFirst();
+                    ts = run[0];
+                    if (--run[1] == 0) {
+                        replayed.get(new String(device, java.nio.charset.StandardCharsets.UTF_8)).pollFirst();
+                    }
+                }
                 buffer.reset();
                 try (JsonGenerator out = json.createGenerator(buffer, JsonEncoding.UTF8)) {
                     out.writeStartObject();
