@@ -92,9 +92,12 @@ public final class NativeImageLauncher {
         String javaBuild = java.feature() + "." + java.interim() + "." + java.update() + "+" + java.build().orElse(0);
         System.out.println("native-image " + java.feature() + "." + java.interim() + "." + java.update() + " "
                 + System.getProperty("java.version.date", ""));
-        System.out.println("GraalVM Runtime Environment GraalVM CE " + javaBuild + ".1 (build " + java + ", builder "
-                + builderVersion + " from Maven Central)");
+        // Quarkus parses the build in parentheses with Runtime.Version.parse: nothing else may be in there.
+        System.out.println("GraalVM Runtime Environment GraalVM CE " + javaBuild + ".1 (build " + java + ")");
         System.out.println("Substrate VM GraalVM CE " + javaBuild + ".1 (build " + javaBuild + ", serial gc)");
+        // A fourth line, which Quarkus does not read: what this toolchain really is.
+        System.out.println("Native Image builder " + builderVersion + " from Maven Central on " + System.getProperty("java.vm.vendor")
+                + " " + java + " (deploy/native/toolchain.sh)");
     }
 
     private static List<String> expandArgFiles(List<String> args) throws IOException {
