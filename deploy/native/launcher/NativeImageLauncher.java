@@ -95,9 +95,7 @@ public final class NativeImageLauncher {
         // Quarkus parses the build in parentheses with Runtime.Version.parse: nothing else may be in there.
         System.out.println("GraalVM Runtime Environment GraalVM CE " + javaBuild + ".1 (build " + java + ")");
         System.out.println("Substrate VM GraalVM CE " + javaBuild + ".1 (build " + javaBuild + ", serial gc)");
-        // A fourth line, which Quarkus does not read: what this toolchain really is.
-        System.out.println("Native Image builder " + builderVersion + " from Maven Central on " + System.getProperty("java.vm.vendor")
-                + " " + java + " (deploy/native/toolchain.sh)");
+        // Exactly three lines: Quarkus refuses any other number. The builder's own version is in lib/svm/builder-version.
     }
 
     private static List<String> expandArgFiles(List<String> args) throws IOException {
