@@ -49,6 +49,8 @@ prerequisites_missing() {
         "kubernetes-client        prerequisites_have kubectl"
         # deploy/local/e2e.sh computes its expected results by brute force in Python
         "python3                  prerequisites_have python3"
+        # deploy/native/toolchain.sh compiles the builder's small C helper (the native analysis check)
+        "gcc                      prerequisites_have cc"
       ) ;;
     *) printf '[prerequisites] unknown purpose %s (stack, pipeline or test)\n' "$purpose" >&2; return 2 ;;
   esac

@@ -126,9 +126,46 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
   mkdir -p "$STATIC_DIR" "$SVM/jdk-shared"
   for so in "$HOME_DIR"/lib/lib{java,nio,net,zip,extnet,jimage,management,management_ext,prefs,jaas,j2gss,j2pkcs11,sctp,verify,attach,instrument,syslookup}.so; do
     [[ -f "$so" ]] || continue
-    name="$(basename "$so" .so)"
     cp "$so" "$SVM/jdk-shared/"
-    printf 'INPUT(%s)\n' "$SVM/jdk-shared/$name.so" >"$STATIC_DIR/$name.a"
+  done
+  # What a static JDK library has and its shared build does not, in libjdkstandin.a (each ld script names it
+  # after the shared library): Native Image calls JNI_OnLoad_<name> of every built-in library (the static
+  # build's name for its JNI_OnLoad), here a forwarder to the shared library's own JNI_OnLoad (libnet's sets
+  # up IPv4/IPv6 availability) or, where it has none, a plain version answer; and libchelper's time-zone helper
+  # calls libjava's findJavaTZ_md, which the shared libjava.so keeps hidden: its address is taken from
+  # libjava.so's symbol table (offset from the library's load address), so the executable runs the JDK's own code.
+  tz_offset="$(nm "$SVM/jdk-shared/libjava.so" | awk '$3 == "findJavaTZ_md" {print "0x" $1}')"
+  [[ -n "$tz_offset" ]] || { log "libjava.so has no findJavaTZ_md in its symbol table (stripped?)"; exit 1; }
+  standin="$(mktemp -d)"
+  {
+    echo '#define _GNU_SOURCE'
+    echo '#include <dlfcn.h>'
+    echo '#include <stddef.h>'
+    echo '#include <jni.h>'
+    echo 'typedef jint (*onload_t)(JavaVM *, void *);'
+    echo 'static jint forward(const char *so, JavaVM *vm, void *reserved) {'
+    echo '  void *h = dlopen(so, RTLD_LAZY | RTLD_NOLOAD); onload_t f = h ? (onload_t) dlsym(h, "JNI_OnLoad") : NULL;'
+    echo '  return f ? f(vm, reserved) : JNI_VERSION_1_8; }'
+    for so in "$SVM"/jdk-shared/lib*.so; do
+      name="$(basename "$so" .so)"
+      if nm -D --defined-only "$so" | awk '{ sub(/@.*/, "", $3) } $3 == "JNI_OnLoad" { found = 1 } END { exit !found }'; then
+        echo "JNIEXPORT jint JNICALL JNI_OnLoad_${name#lib}(JavaVM *vm, void *r) { return forward(\"$name.so\", vm, r); }"
+      else
+        echo "JNIEXPORT jint JNICALL JNI_OnLoad_${name#lib}(JavaVM *vm, void *r) { (void) vm; (void) r; return JNI_VERSION_1_8; }"
+      fi
+    done
+    echo 'char *findJavaTZ_md(const char *java_home) {'
+    echo '  static char *(*f)(const char *) = NULL;'
+    echo '  if (f == NULL) { void *h = dlopen("libjava.so", RTLD_LAZY | RTLD_NOLOAD); void *anchor = h ? dlsym(h, "JNI_OnLoad") : NULL; Dl_info info;'
+    echo "    if (anchor != NULL && dladdr(anchor, &info) != 0) f = (char *(*)(const char *)) ((char *) info.dli_fbase + $tz_offset); }"
+    echo '  return f != NULL ? f(java_home) : NULL; }'
+  } >"$standin/jdkstandin.c"
+  cc -c -fPIC -O2 -I"$HOME_DIR/include" -I"$HOME_DIR/include/linux" -o "$standin/jdkstandin.o" "$standin/jdkstandin.c"
+  ar rcs "$SVM/jdk-shared/libjdkstandin.a" "$standin/jdkstandin.o"
+  rm -rf "$standin"
+  for so in "$SVM"/jdk-shared/lib*.so; do
+    name="$(basename "$so" .so)"
+    printf 'INPUT(%s %s)\n' "$so" "$SVM/jdk-shared/libjdkstandin.a" >"$STATIC_DIR/$name.a"
   done
   # The JDK's libraries bind every symbol at load (BIND_NOW) against version SUNWprivate_1.1 of libjvm.so.
   # The libjvm.so here carries Native Image's JVM shim (libjvm.a, the same functions the executable links)

@@ -92,9 +92,10 @@ public final class NativeImageLauncher {
         String javaBuild = java.feature() + "." + java.interim() + "." + java.update() + "+" + java.build().orElse(0);
         System.out.println("native-image " + java.feature() + "." + java.interim() + "." + java.update() + " "
                 + System.getProperty("java.version.date", ""));
-        System.out.println("GraalVM Runtime Environment GraalVM CE " + javaBuild + ".1 (build " + java + ", builder "
-                + builderVersion + " from Maven Central)");
+        // Quarkus parses the build in parentheses with Runtime.Version.parse: nothing else may be in there.
+        System.out.println("GraalVM Runtime Environment GraalVM CE " + javaBuild + ".1 (build " + java + ")");
         System.out.println("Substrate VM GraalVM CE " + javaBuild + ".1 (build " + javaBuild + ", serial gc)");
+        // Exactly three lines: Quarkus refuses any other number. The builder's own version is in lib/svm/builder-version.
     }
 
     private static List<String> expandArgFiles(List<String> args) throws IOException {
