@@ -442,7 +442,8 @@ public final class AnalyzerPipeline {
             unsettled.pollFirst();
             durableUpTo = head.closedUpTo;
             if (!head.closed.isEmpty()) {
-                long latency = now - head.cutNanos;
+                // The clock again, not 'now': storing (synchronous) and publishing may have happened in this very call.
+                long latency = nanoClock.getAsLong() - head.cutNanos;
                 closeLatencyCount++;
                 closeLatencySumNanos += latency;
                 closeLatencyMaxNanos = Math.max(closeLatencyMaxNanos, latency);
