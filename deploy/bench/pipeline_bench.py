@@ -771,7 +771,7 @@ class Bench:
                 stored = int(psql(f"SELECT coalesce(sum(row_count), 0) FROM {schema}.window_aggregates").strip() or 0)
             all_stored = time.time() - read_at
             # Stored, then published: the batch counts as settled once Kafka acknowledged it (seen on the next tick).
-            for _ in range(50):
+            for _ in range(300):
                 metrics = prometheus(ANALYZER_PORT)
                 latency_count = metrics.get("analyzer_window_close_latency_count_total", 0)
                 if latency_count > 0:

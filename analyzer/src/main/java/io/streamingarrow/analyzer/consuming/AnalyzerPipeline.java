@@ -640,7 +640,8 @@ public final class AnalyzerPipeline {
             batchesDurable = head.sequence;
             closingBatchesDurable = head.closingSequence;
             if (!head.closed.isEmpty()) {
-                long latency = now - head.cutNanos;
+                // The clock again, not 'now': storing (synchronous) and publishing may have happened in this very call.
+                long latency = nanoClock.getAsLong() - head.cutNanos;
                 closeLatencyCount++;
                 closeLatencySumNanos += latency;
                 closeLatencyMaxNanos = Math.max(closeLatencyMaxNanos, latency);
