@@ -46,11 +46,28 @@ class WatermarksTest {
         broker.ends.put(0, 2L);
         broker.answers(10 * SECOND);
         assertEquals(3_500_000, watermarks.current(9 * SECOND));
+        assertEquals(3_500_000, watermarks.current(11 * SECOND),
+                "silent for the idle timeout, but the broker's answer was asked before that silence was long enough");
+        broker.answers(10 * SECOND + SECOND / 2);
         assertEquals(19_500_000, watermarks.current(11 * SECOND), "partition 1 read to its end and silent: idle");
         broker.answers(29 * SECOND);
         assertEquals(21_000_000, watermarks.current(30 * SECOND), "all idle: the last windows close");
         watermarks.forget(0);
         assertEquals(5_000_000, watermarks.current(30 * SECOND));
+    }
+
+    @Test
+    void anAnswerFromBeforeTheSilenceCannotMakeAPartitionIdle() {
+        // The link to the broker is cut right after a "read to the end" answer: the rows written meanwhile are
+        // on their way, so the silence that follows is an outage, not a pause, until the broker answers again.
+        Watermarks watermarks = watermarks();
+        watermarks.observe(0, 0, 10_000_000, 0);
+        broker.ends.put(0, 1L);
+        broker.answers(9 * SECOND);
+        assertEquals(9_500_000, watermarks.current(11 * SECOND),
+                "11 s of silence and a fresh answer, but asked after only 9 s of it: not idle");
+        broker.answers(10 * SECOND + SECOND / 2);
+        assertEquals(11_000_000, watermarks.current(11 * SECOND), "asked after 10 s of silence: read to its end, idle");
     }
 
     @Test
