@@ -221,10 +221,14 @@ public final class StreamsWindowAggregates {
             }
             System.out.println("drained");
             System.out.flush();
-            // The last row's window is written to the store right after the aggregator returns.
-            Thread.sleep(1000);
             ReadOnlyWindowStore<String, Stats> store = streams.store(
                     StoreQueryParameters.fromNameAndType(STORE, QueryableStoreTypes.<String, Stats>windowStore()));
+            // The last row's window is written to the store right after the aggregator returns: wait until the
+            // store holds every row rather than for a fixed time.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (rowsIn(store) < rows && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             int windows = 0;
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out));
                  KeyValueIterator<Windowed<String>, Stats> all = store.fetchAll(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
@@ -244,5 +248,16 @@ public final class StreamsWindowAggregates {
             System.out.flush();
             streams.close(Duration.ofSeconds(30));
         }
+    }
+
+    /** Rows counted in every window of the store. */
+    private static long rowsIn(ReadOnlyWindowStore<String, Stats> store) {
+        long total = 0;
+        try (KeyValueIterator<Windowed<String>, Stats> all = store.fetchAll(Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE / 2))) {
+            while (all.hasNext()) {
+                total += all.next().value.count;
+            }
+        }
+        return total;
     }
 }
