@@ -14,7 +14,16 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$repo/deploy/bench/results"
+# The classpath file goes where pipeline_bench.py writes its results (--out DIR or --out=DIR).
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --out) out="${args[$((i + 1))]:-$out}" ;;
+    --out=*) out="${args[$i]#--out=}" ;;
+  esac
+done
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 cd "$repo"
 
 build=1

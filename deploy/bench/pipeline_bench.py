@@ -315,8 +315,10 @@ class Bench:
         return ["java", *flags, *arguments]
 
     def bench_tool(self, main, *arguments):
-        return subprocess.run(["java", "-cp", self.bench_classpath, f"io.streamingarrow.bench.json.{main}", *arguments],
+        answer = subprocess.run(["java", "-cp", self.bench_classpath, f"io.streamingarrow.bench.json.{main}", *arguments],
                               check=True, capture_output=True, text=True, cwd=REPO).stdout.strip()
+        # The tool's answer is its last line (a Java agent from JAVA_TOOL_OPTIONS, a profiler say, may print first).
+        return answer.splitlines()[-1] if answer else answer
 
     def topic(self, name):
         topic = f"bench_{name}_{self.stamp}"
