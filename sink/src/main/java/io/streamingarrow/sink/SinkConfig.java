@@ -51,6 +51,14 @@ public interface SinkConfig {
         @WithDefault("1s")
         Duration behindAfter();
 
+        /**
+         * Memory for INSERT bodies, off the heap, in chunks reused from one INSERT to the next: enough for max-in-flight
+         * INSERTs and the one filling at max-bytes. Beyond it a chunk comes from the heap (counted by
+         * {@code sink.insert.memory.overflow}); the batcher's own bounds keep that rare.
+         */
+        @WithDefault("41943040")
+        long memory();
+
         /** INSERTs sent and not yet answered; with one full buffer waiting, consumption pauses beyond this. */
         @WithDefault("2")
         int maxInFlight();

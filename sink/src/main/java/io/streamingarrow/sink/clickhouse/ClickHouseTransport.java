@@ -1,5 +1,6 @@
 package io.streamingarrow.sink.clickhouse;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +29,7 @@ public interface ClickHouseTransport extends AutoCloseable {
      * body, one after the other and without copying them into one array; {@code gzipped} says the one part
      * already is a gzip stream of the blocks.
      */
-    CompletionStage<Void> insert(String insertSql, List<byte[]> parts, boolean gzipped);
+    CompletionStage<Void> insert(String insertSql, List<ByteBuffer> parts, boolean gzipped);
 
     /** Completes normally while the server answers. */
     CompletionStage<Void> ping();

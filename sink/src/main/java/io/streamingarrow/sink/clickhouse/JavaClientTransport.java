@@ -2,6 +2,7 @@ package io.streamingarrow.sink.clickhouse;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -25,6 +26,8 @@ import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
+
+import io.streamingarrow.sink.inserting.InsertBody;
 
 /**
  * The sink's requests through the official ClickHouse Java client (client-v2, {@code
@@ -113,7 +116,7 @@ public final class JavaClientTransport implements ClickHouseTransport {
     }
 
     @Override
-    public CompletionStage<Void> insert(String insertSql, List<byte[]> parts, boolean gzipped) {
+    public CompletionStage<Void> insert(String insertSql, List<ByteBuffer> parts, boolean gzipped) {
         // The client writes "INSERT INTO <target> FORMAT Native" itself: <target> is the table with its column list.
         if (!insertSql.startsWith(INSERT_INTO) || !insertSql.endsWith(FORMAT_NATIVE)) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("not an INSERT ... FORMAT Native: " + insertSql));
@@ -125,13 +128,11 @@ public final class JavaClientTransport implements ClickHouseTransport {
             settings.appCompressedData(true, "gzip");
         }
         return run(() -> {
-            // The messages' blocks are written straight into the request body, one after the other: no
-            // array holding the whole body (see VertxHttpTransport for the same on Vert.x).
-            try (InsertResponse ignored = client.insert(target, out -> {
-                for (byte[] part : parts) {
-                    out.write(part);
-                }
-            }, ClickHouseFormat.Native, settings).join()) {
+            // The body's chunks are written straight into the request, one after the other: no array holding
+            // the whole body (see VertxHttpTransport for the same on Vert.x); off-heap chunks go through a small array.
+            byte[] scratch = new byte[64 * 1024];
+            try (InsertResponse ignored = client.insert(target, out -> InsertBody.writeTo(parts, out, scratch),
+                    ClickHouseFormat.Native, settings).join()) {
                 return null;
             }
         });

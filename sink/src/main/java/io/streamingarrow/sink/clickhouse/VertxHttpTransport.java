@@ -2,6 +2,7 @@ package io.streamingarrow.sink.clickhouse;
 
 import java.net.URI;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -74,10 +75,10 @@ public final class VertxHttpTransport implements ClickHouseTransport {
     }
 
     @Override
-    public CompletionStage<Void> insert(String insertSql, List<byte[]> parts, boolean gzipped) {
+    public CompletionStage<Void> insert(String insertSql, List<ByteBuffer> parts, boolean gzipped) {
         String path = "/?query=" + URLEncoder.encode(insertSql, StandardCharsets.UTF_8);
-        // One body of the parts back to back (a composite buffer over the arrays), not a copy into one array.
-        Buffer body = Buffer.buffer(Unpooled.wrappedBuffer(parts.toArray(byte[][]::new)));
+        // One body of the parts back to back (a composite buffer over them, fresh positions), not a copy into one array.
+        Buffer body = Buffer.buffer(Unpooled.wrappedBuffer(parts.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new)));
         return send(path, body, gzipped).thenApply(b -> null);
     }
 

@@ -36,6 +36,7 @@ import io.streamingarrow.sink.deadletter.DeadLetterPublisher;
 import io.streamingarrow.sink.inserting.Backoff;
 import io.streamingarrow.sink.inserting.Delivery;
 import io.streamingarrow.sink.inserting.InsertBatcher;
+import io.streamingarrow.sink.inserting.InsertMemory;
 import io.streamingarrow.sink.kafka.KafkaOrigin;
 
 /**
@@ -48,6 +49,8 @@ import io.streamingarrow.sink.kafka.KafkaOrigin;
 public class SinkPipeline {
 
     private static final Logger LOG = Logger.getLogger(SinkPipeline.class);
+    /** INSERT bodies are held in chunks of this size (InsertMemory): 12 per full-size INSERT, one for a small one. */
+    private static final int INSERT_CHUNK_BYTES = 1 << 20;
 
     @Inject
     SinkConfig config;
@@ -66,6 +69,7 @@ public class SinkPipeline {
     private PlanCache plans;
     private MessageEncoder encoder;
     private InsertBatcher batcher;
+    private InsertMemory insertMemory;
     private Backoff backoff;
 
     @PostConstruct
@@ -84,10 +88,16 @@ public class SinkPipeline {
                 d.maxRows(), d.maxBatches())), plans::planFor);
         var in = config.insert();
         backoff = new Backoff(in.initialBackoff(), in.maxBackoff());
+        insertMemory = new InsertMemory(in.memory(), INSERT_CHUNK_BYTES);
         batcher = new InsertBatcher(new InsertBatcher.Limits(in.maxRows(), in.maxBytes(), in.linger().toMillis(),
                 in.maxInFlight(), backoff, in.rejectedAttempts(), ch.gzip(), in.behindAfter().toMillis()),
                 clickHouse::insert,
-                pipeline, metrics);
+                pipeline, metrics, insertMemory);
+        Gauge.builder("sink.insert.memory.used", insertMemory, InsertMemory::inUseBytes).baseUnit("bytes").register(registry);
+        Gauge.builder("sink.insert.memory.reserved", insertMemory, InsertMemory::reservedBytes).baseUnit("bytes").register(registry);
+        Gauge.builder("sink.insert.memory.limit", insertMemory, InsertMemory::limitBytes).baseUnit("bytes").register(registry);
+        Gauge.builder("sink.insert.memory.overflow", insertMemory, InsertMemory::overflowChunks)
+                .description("INSERT body chunks taken from the heap because the off-heap pool was at its limit").register(registry);
         Gauge.builder("sink.buffer.rows", batcher, InsertBatcher::bufferedRows).register(registry);
         Gauge.builder("sink.buffer.bytes", batcher, InsertBatcher::bufferedBytes).baseUnit("bytes").register(registry);
         Gauge.builder("sink.inserts.in.flight", batcher, InsertBatcher::inFlight).register(registry);
@@ -98,7 +108,9 @@ public class SinkPipeline {
     void stop() throws InterruptedException {
         // Unacknowledged messages are redelivered after a restart; the table's key collapses the repeats.
         pipeline.shutdownNow();
-        pipeline.awaitTermination(5, TimeUnit.SECONDS);
+        if (pipeline.awaitTermination(5, TimeUnit.SECONDS) && insertMemory.inUseBytes() == 0) {
+            insertMemory.close(); // INSERTs still in flight keep their chunks: the process is ending anyway
+        }
     }
 
     /** Takes one message; the stage completes when the consumer may hand over the next one. */

@@ -27,6 +27,14 @@ public final class MessageEncoder {
 
     private final ArrowIpcDecoder decoder;
     private final Function<Schema, ConversionPlan> plans;
+    /** Above this the reused writer is not kept: one unusual message must not pin a large array in the heap. */
+    private static final int KEPT_WRITER_BYTES = 4 << 20;
+
+    /**
+     * Reused from message to message: the blocks are copied out once, at their exact size, instead of a new array of
+     * twice the message per message plus the copies of its growth.
+     */
+    private NativeWriter out = new NativeWriter(64 * 1024);
 
     /** {@code plans} gives the plan for a message's schema: in the sink, {@code PlanCache::planFor}. */
     public MessageEncoder(ArrowIpcDecoder decoder, Function<Schema, ConversionPlan> plans) {
@@ -34,9 +42,15 @@ public final class MessageEncoder {
         this.plans = plans;
     }
 
-    /** {@code message} may be null (a Kafka tombstone): refused like any unreadable message. */
+    /**
+     * {@code message} may be null (a Kafka tombstone): refused like any unreadable message. Not thread-safe:
+     * one encoder per thread (the sink's pipeline thread has one).
+     */
     public EncodedMessage encode(byte[] message, int partition, long offset) {
-        NativeWriter out = new NativeWriter(Math.max(1024, message == null ? 0 : message.length * 2));
+        if (out.array().length > KEPT_WRITER_BYTES) {
+            out = new NativeWriter(64 * 1024); // the last message was unusually large: let its array go
+        }
+        out.reset();
         ConversionPlan[] plan = new ConversionPlan[1];
         RowOrigin[] origin = {new RowOrigin(partition, offset, 0)};
         long[] kept = {0};

@@ -3,6 +3,7 @@ package io.streamingarrow.sink.inserting;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,7 +35,9 @@ import io.streamingarrow.sink.conversion.EncodedMessage;
  * <p>Memory bound: one buffer filling (≤ maxBytes plus one message), full buffers waiting
  * for a slot (in practice one, at most two: {@link #add} returns a stage that completes only when none
  * is waiting, so a caller that waits for it — the Kafka consumer — stops reading while ClickHouse is
- * slow or down), and {@code maxInFlight} INSERTs.
+ * slow or down), and {@code maxInFlight} INSERTs. The bodies live in {@link InsertMemory} (pooled, off the heap)
+ * from the message's {@link #add} to ClickHouse's last answer; the batcher keeps no reference to a message's
+ * own bytes.
  */
 public final class InsertBatcher {
 
@@ -51,7 +54,7 @@ public final class InsertBatcher {
         }
     }
 
-    private record Entry(EncodedMessage message, Delivery delivery) {
+    private record Entry(Delivery delivery) {
     }
 
     private final class Batch {
@@ -59,13 +62,19 @@ public final class InsertBatcher {
         final List<Entry> entries = new ArrayList<>();
         final long startedAt = System.nanoTime();
         long rows;
-        long bytes;
-        /** The INSERT's body, built on the first attempt and kept for the retries. */
-        List<byte[]> body;
+        /** The messages' Native blocks, back to back, until ClickHouse has answered for the last time. */
+        final InsertBody data;
+        /** What is sent: the data (or its gzip), built on the first attempt and kept for the retries. */
+        List<ByteBuffer> body;
         long bodyBytes;
 
-        Batch(String sql) {
+        Batch(String sql, InsertMemory memory) {
             this.sql = sql;
+            this.data = new InsertBody(memory);
+        }
+
+        long bytes() {
+            return data.size();
         }
     }
 
@@ -73,6 +82,7 @@ public final class InsertBatcher {
     private final InsertTransport transport;
     private final ScheduledExecutorService pipeline;
     private final InsertMetrics metrics;
+    private final InsertMemory memory;
     private final AtomicLong bufferedRows = new AtomicLong();
     private final AtomicLong bufferedBytes = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -84,8 +94,10 @@ public final class InsertBatcher {
     /** Whether the latest message was older than behindAfter when it arrived: Kafka holds a backlog. */
     private boolean lagging;
 
-    public InsertBatcher(Limits limits, InsertTransport transport, ScheduledExecutorService pipeline, InsertMetrics metrics) {
+    public InsertBatcher(Limits limits, InsertTransport transport, ScheduledExecutorService pipeline, InsertMetrics metrics,
+                         InsertMemory memory) {
         this.limits = limits;
+        this.memory = memory;
         this.transport = transport;
         this.pipeline = pipeline;
         this.metrics = metrics;
@@ -110,14 +122,15 @@ public final class InsertBatcher {
             flush(); // a different column list cannot share the INSERT
         }
         if (filling == null) {
-            filling = new Batch(sql);
+            filling = new Batch(sql, memory);
         }
-        filling.entries.add(new Entry(message, delivery));
+        byte[] blocks = message.nativeBlocks();
+        filling.data.append(blocks, 0, blocks.length);
+        filling.entries.add(new Entry(delivery));
         filling.rows += message.rows();
-        filling.bytes += message.nativeBlocks().length;
         bufferedRows.addAndGet(message.rows());
-        bufferedBytes.addAndGet(message.nativeBlocks().length);
-        if (filling.bytes >= limits.maxBytes() || (filling.rows >= limits.maxRows() && slotFree() && !lagging)) {
+        bufferedBytes.addAndGet(blocks.length);
+        if (filling.bytes() >= limits.maxBytes() || (filling.rows >= limits.maxRows() && slotFree() && !lagging)) {
             flush();
         }
         return waitingStage();
@@ -166,7 +179,7 @@ public final class InsertBatcher {
     private void dispatch(Batch batch) {
         inFlight.incrementAndGet();
         bufferedRows.addAndGet(-batch.rows);
-        bufferedBytes.addAndGet(-batch.bytes);
+        bufferedBytes.addAndGet(-batch.bytes());
         attempt(batch, 1, System.nanoTime());
     }
 
@@ -175,7 +188,7 @@ public final class InsertBatcher {
         try {
             if (batch.body == null) {
                 batch.body = body(batch);
-                batch.bodyBytes = batch.body.stream().mapToLong(part -> part.length).sum();
+                batch.bodyBytes = batch.body.stream().mapToLong(ByteBuffer::remaining).sum();
             }
             answer = transport.insert(batch.sql, batch.body, limits.gzip());
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -215,6 +228,9 @@ public final class InsertBatcher {
     }
 
     private void settle(Batch batch, Throwable failure) {
+        // ClickHouse has answered for the last time: nothing reads the body any more.
+        batch.data.release();
+        batch.body = null;
         for (Entry entry : batch.entries) {
             try {
                 if (failure == null) {
@@ -240,25 +256,18 @@ public final class InsertBatcher {
         }
     }
 
-    private List<byte[]> body(Batch batch) {
+    private List<ByteBuffer> body(Batch batch) {
         if (!limits.gzip()) {
-            // The messages' blocks as they are: a body copied into one array would hold every row twice
-            // while the INSERT is in flight, and as one large (for G1, humongous) array.
-            List<byte[]> parts = new ArrayList<>(batch.entries.size());
-            for (Entry entry : batch.entries) {
-                parts.add(entry.message().nativeBlocks());
-            }
-            return parts;
+            // The pooled chunks as they are: no copy of the rows into one array.
+            return batch.data.views();
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, batch.bytes / 4));
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, batch.bytes() / 4));
         try (GZIPOutputStream gzip = new GZIPOutputStream(out, 1 << 16)) {
-            for (Entry entry : batch.entries) {
-                gzip.write(entry.message().nativeBlocks());
-            }
+            InsertBody.writeTo(batch.data.views(), gzip, new byte[1 << 16]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return List.of(out.toByteArray());
+        return List.of(ByteBuffer.wrap(out.toByteArray()));
     }
 
     private static String rootMessage(Throwable failure) {

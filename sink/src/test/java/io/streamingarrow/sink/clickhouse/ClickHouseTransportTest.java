@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +85,7 @@ class ClickHouseTransportTest {
                 // Three Native blocks made by the server itself, sent as three parts of one body.
                 List<byte[]> parts = List.of(block(clickHouse, "a", 1), block(clickHouse, "bb", 20), block(clickHouse, "ccc", 300));
                 String insert = "INSERT INTO " + name + " (`s`, `v`) FORMAT Native";
-                LocalClickHouse.await(clickHouse.http().insert(insert, parts, false));
+                LocalClickHouse.await(clickHouse.http().insert(insert, parts.stream().map(ByteBuffer::wrap).toList(), false));
                 assertEquals("3\t321\ta,bb,ccc\n", clickHouse.query(
                         "SELECT count(), sum(v), arrayStringConcat(arraySort(groupArray(s)), ',') FROM " + name + " FORMAT TabSeparated"));
 
@@ -95,7 +96,7 @@ class ClickHouseTransportTest {
                         gzip.write(part);
                     }
                 }
-                LocalClickHouse.await(clickHouse.http().insert(insert, List.of(gzipped.toByteArray()), true));
+                LocalClickHouse.await(clickHouse.http().insert(insert, List.of(ByteBuffer.wrap(gzipped.toByteArray())), true));
                 assertEquals("6\t642\n", clickHouse.query("SELECT count(), sum(v) FROM " + name + " FORMAT TabSeparated"));
             } finally {
                 clickHouse.query("DROP TABLE IF EXISTS " + name);
@@ -117,7 +118,7 @@ class ClickHouseTransportTest {
             // A Native body the table cannot take is refused, not retried as if the server were away.
             ClickHouseException insert = assertThrows(ClickHouseException.class, () -> LocalClickHouse.await(
                     clickHouse.http().insert("INSERT INTO " + Identifiers.table(LocalClickHouse.DATABASE, "no_such_table_here")
-                            + " (`s`) FORMAT Native", List.of(new byte[] {1, 1, 1, 's'}), false)));
+                            + " (`s`) FORMAT Native", List.of(ByteBuffer.wrap(new byte[] {1, 1, 1, (byte) 's'})), false)));
             assertEquals(60, insert.code(), insert.getMessage());
             assertFalse(insert.isTransient());
         }
@@ -149,7 +150,7 @@ class ClickHouseTransportTest {
                  public String url() { return "http://127.0.0.1:1"; }
              }, 2)) {
             ClickHouseException e = assertThrows(ClickHouseException.class,
-                    () -> LocalClickHouse.await(nowhere.insert("INSERT INTO `db`.`t` (`s`) FORMAT Native", List.of(new byte[1]), false)));
+                    () -> LocalClickHouse.await(nowhere.insert("INSERT INTO `db`.`t` (`s`) FORMAT Native", List.of(ByteBuffer.allocate(1)), false)));
             assertTrue(e.isTransient(), e.getMessage());
             assertThrows(ClickHouseException.class, () -> LocalClickHouse.await(nowhere.ping()));
             LocalClickHouse.await(local.http().ping());

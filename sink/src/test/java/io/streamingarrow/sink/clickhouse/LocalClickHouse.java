@@ -85,7 +85,7 @@ public final class LocalClickHouse implements AutoCloseable {
     }
 
     public void insert(String sql, byte[] body) {
-        await(http.insert(sql, List.of(body), false));
+        await(http.insert(sql, List.of(java.nio.ByteBuffer.wrap(body)), false));
     }
 
     public static <T> T await(CompletionStage<T> stage) {

@@ -72,7 +72,7 @@ class InsertBatcherOutageTest {
                 InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(100, 1, 50, 2,
                         new Backoff(Duration.ofMillis(50), Duration.ofMillis(400)), 3, true),
                         http::insert,
-                        pipeline, InsertMetrics.NONE);
+                        pipeline, InsertMetrics.NONE, new InsertMemory(16 << 20, 1 << 20));
                 Delivery delivery = new Delivery() {
                     public void inserted() {
                         inserted.incrementAndGet();

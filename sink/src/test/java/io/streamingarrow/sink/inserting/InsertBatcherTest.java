@@ -41,13 +41,19 @@ class InsertBatcherTest {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final InsertTransport transport = (sql, parts, gzipped) -> {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-        parts.forEach(body::writeBytes);
+        for (java.nio.ByteBuffer part : parts) {
+            byte[] bytes = new byte[part.remaining()];
+            part.duplicate().get(bytes);
+            body.writeBytes(bytes);
+        }
         Call call = new Call(sql, body.toByteArray(), new CompletableFuture<>());
         calls.add(call);
         return call.answer();
     };
 
     private final List<String> settled = new CopyOnWriteArrayList<>();
+    /** Chunks of 4 bytes, at most 32 off the heap: bodies here span chunks, and the larger ones overflow to the heap. */
+    private final InsertMemory memory = new InsertMemory(32, 4);
 
     @AfterEach
     void stop() {
@@ -56,7 +62,7 @@ class InsertBatcherTest {
 
     private InsertBatcher batcher(int maxRows, int maxInFlight, int rejectedAttempts) {
         return new InsertBatcher(new InsertBatcher.Limits(maxRows, 1 << 20, 60_000, maxInFlight,
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), rejectedAttempts, false), transport, pipeline, InsertMetrics.NONE);
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), rejectedAttempts, false), transport, pipeline, InsertMetrics.NONE, memory);
     }
 
     private static ConversionPlan plan(String column) {
@@ -140,7 +146,7 @@ class InsertBatcherTest {
     @Test
     void whileKafkaHoldsABacklogTheBufferFillsPastMaxRowsUpToMaxBytes() throws Exception {
         InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 6, 60_000, 2,
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false, 1_000), transport, pipeline, InsertMetrics.NONE);
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false, 1_000), transport, pipeline, InsertMetrics.NONE, memory);
         addAged(batcher, "m1", 5_000); // older than behind-after: the sink is behind, slots free or not
         addAged(batcher, "m2", 5_000);
         assertTrue(calls.isEmpty(), "no INSERT at max-rows while behind");
@@ -168,7 +174,7 @@ class InsertBatcherTest {
     @Test
     void aBufferAtMaxBytesWaitsForASlotAndPausesTheCaller() throws Exception {
         InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 4, 60_000, 1,
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false), transport, pipeline, InsertMetrics.NONE);
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 3, false), transport, pipeline, InsertMetrics.NONE, memory);
         add(batcher, plan("a"), "m1", 1);
         awaitCalls(1);
         assertTrue(add(batcher, plan("a"), "m2", 1).toCompletableFuture().isDone()); // 2 bytes < 4: keeps filling
@@ -222,7 +228,7 @@ class InsertBatcherTest {
             return transport.insert(sql, parts, gzipped);
         };
         InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(1, 1 << 20, 60_000, 1,
-                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 1, false), failingFirst, pipeline, InsertMetrics.NONE);
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 1, false), failingFirst, pipeline, InsertMetrics.NONE, memory);
         add(batcher, plan("a"), "m1", 1);
         awaitCalls(1);
         assertEquals("m1", new String(calls.get(0).body()));
@@ -234,5 +240,43 @@ class InsertBatcherTest {
         add(batcher, plan("a"), "m2", 1);
         awaitCalls(2);
         assertEquals(3, starts.get(), "the start that failed, its retry, m2");
+    }
+
+    @Test
+    void bodiesStayInPooledChunksUntilTheLastAnswerThenTheChunksAreReused() throws Exception {
+        InsertBatcher batcher = batcher(3, 1, 3);
+        ConversionPlan a = plan("a");
+        add(batcher, a, "first-", 1);
+        add(batcher, a, "second-", 1);
+        add(batcher, a, "third", 1); // 18 bytes in 4-byte chunks
+        awaitCalls(1);
+        assertEquals(20, memory.inUseBytes(), "five chunks hold the body while ClickHouse works");
+        calls.get(0).answer().completeExceptionally(ClickHouseException.unreachable(new java.net.ConnectException("refused")));
+        awaitCalls(2);
+        assertEquals("first-second-third", new String(calls.get(1).body()), "the retry sends the same bytes");
+        assertEquals(20, memory.inUseBytes(), "kept for the retry");
+        calls.get(1).answer().complete(null);
+        awaitSettled(3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> memory.inUseBytes() == 0);
+        long reserved = memory.reservedBytes();
+
+        add(batcher, a, "fourth-", 1);
+        add(batcher, a, "fifth-", 1);
+        add(batcher, a, "sixth", 1);
+        awaitCalls(3);
+        assertEquals("fourth-fifth-sixth", new String(calls.get(2).body()));
+        assertEquals(reserved, memory.reservedBytes(), "the next INSERT reuses the chunks");
+        calls.get(2).answer().complete(null);
+        awaitSettled(6);
+
+        // A body larger than the pool: the chunks past its limit come from the heap, and nothing is lost.
+        String big = "0123456789".repeat(5);
+        add(batcher, a, big, 3);
+        awaitCalls(4);
+        assertEquals(big, new String(calls.get(3).body()));
+        assertTrue(memory.overflowChunks() > 0, "chunks beyond the limit were counted");
+        assertTrue(memory.reservedBytes() <= memory.limitBytes());
+        calls.get(3).answer().complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> memory.inUseBytes() == 0);
     }
 }
