@@ -29,8 +29,8 @@ public interface SinkConfig {
 
         /**
          * Flush when the buffered Native bytes reach this many: the size of the INSERTs while the sink is behind
-         * (about 190 000 rows of the fleet's table at 12 MiB). Up to max-in-flight + 1 such buffers are in the heap:
-         * 36 MiB of the default 96 MB heap.
+         * (about 190 000 rows of the fleet's table at 12 MiB). Up to max-in-flight + 1 such buffers are held, in
+         * {@link #memory()}.
          */
         @WithDefault("12582912")
         long maxBytes();
@@ -52,11 +52,13 @@ public interface SinkConfig {
         Duration behindAfter();
 
         /**
-         * Memory for INSERT bodies, off the heap, in chunks reused from one INSERT to the next: enough for max-in-flight
-         * INSERTs and the one filling at max-bytes. Beyond it a chunk comes from the heap (counted by
-         * {@code sink.insert.memory.overflow}); the batcher's own bounds keep that rare.
+         * Memory for INSERT bodies and the Kafka values behind them (kept for their dead letters, should ClickHouse
+         * refuse an INSERT), off the heap, in chunks reused from one INSERT to the next: enough for max-in-flight
+         * INSERTs and the one filling at max-bytes (the fleet's values are about 0.3 times their Native blocks). Beyond
+         * it a chunk comes from the heap (counted by {@code sink.insert.memory.overflow}); the batcher's own bounds keep
+         * that rare.
          */
-        @WithDefault("41943040")
+        @WithDefault("50331648")
         long memory();
 
         /** INSERTs sent and not yet answered; with one full buffer waiting, consumption pauses beyond this. */

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
@@ -38,6 +39,8 @@ import io.streamingarrow.analyzer.publishing.AggregateEncoder;
 import io.streamingarrow.analyzer.windowing.WindowAggregator;
 import io.streamingarrow.analyzer.windowing.WindowSpec;
 import io.streamingarrow.analyzer.windowing.Watermarks;
+import io.streamingarrow.shared.kafka.ReleasableBytes;
+import io.streamingarrow.shared.kafka.ReleasableBytesDeserializer;
 import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
@@ -45,6 +48,8 @@ import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /** Kafka in, {@link AnalyzerPipeline} does the work; this class only wires it. */
+// Kafka creates the value deserializer by its name (application.properties): registered for native builds.
+@RegisterForReflection(targets = ReleasableBytesDeserializer.class)
 @ApplicationScoped
 public class AnalyzerService {
 

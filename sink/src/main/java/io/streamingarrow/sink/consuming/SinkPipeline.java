@@ -37,6 +37,7 @@ import io.streamingarrow.sink.inserting.Backoff;
 import io.streamingarrow.sink.inserting.Delivery;
 import io.streamingarrow.sink.inserting.InsertBatcher;
 import io.streamingarrow.sink.inserting.InsertMemory;
+import io.streamingarrow.shared.kafka.ReleasableBytes;
 import io.streamingarrow.sink.kafka.KafkaOrigin;
 
 /**
@@ -114,12 +115,15 @@ public class SinkPipeline {
     }
 
     /** Takes one message; the stage completes when the consumer may hand over the next one. */
-    public CompletionStage<Void> accept(Message<byte[]> message) {
+    public CompletionStage<Void> accept(Message<ReleasableBytes> message) {
         CompletableFuture<Void> next = new CompletableFuture<>();
         LOG.debugf("received %s", KafkaOrigin.of(message));
+        // The value leaves the message here: the message itself waits for its INSERT (to be acknowledged), its bytes
+        // wait off the heap with the INSERT's body (InsertBatcher), for a dead letter if ClickHouse refuses it.
+        byte[] payload = message.getPayload() == null ? null : message.getPayload().take();
         pipeline.execute(() -> {
             try {
-                process(message, next, 1);
+                process(message, payload, next, 1);
             } catch (Throwable e) {
                 LOG.error("processing failed unexpectedly", e);
                 next.completeExceptionally(e);
@@ -128,9 +132,8 @@ public class SinkPipeline {
         return next;
     }
 
-    private void process(Message<byte[]> message, CompletableFuture<Void> next, int attempt) {
+    private void process(Message<?> message, byte[] payload, CompletableFuture<Void> next, int attempt) {
         KafkaOrigin origin = KafkaOrigin.of(message);
-        byte[] payload = message.getPayload();
         EncodedMessage encoded;
         try {
             encoded = encoder.encode(payload, origin.partition(), origin.offset());
@@ -138,19 +141,19 @@ public class SinkPipeline {
             if (payload == null || payload.length == 0) {
                 metrics.emptyMessage(payload == null);
             }
-            deadLetter(message, "decode-" + e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage(), next);
+            deadLetter(message, payload, "decode-" + e.reason().name().toLowerCase(java.util.Locale.ROOT), e.getMessage(), next);
             return;
         } catch (ConversionRefusedException e) {
-            deadLetter(message, e.reason().code(), e.getMessage(), next);
+            deadLetter(message, payload, e.reason().code(), e.getMessage(), next);
             return;
         } catch (ClickHouseException e) {
             long delay = backoff.delayMillis(attempt);
             LOG.warnf("cannot read the table's columns (attempt %d), retrying in %d ms: %s", attempt, delay, e.getMessage());
-            pipeline.schedule(() -> process(message, next, attempt + 1), delay, TimeUnit.MILLISECONDS);
+            pipeline.schedule(() -> process(message, payload, next, attempt + 1), delay, TimeUnit.MILLISECONDS);
             return;
         } catch (RuntimeException e) {
             LOG.error("unexpected failure converting " + origin, e);
-            deadLetter(message, "internal-error", String.valueOf(e), next);
+            deadLetter(message, payload, "internal-error", String.valueOf(e), next);
             return;
         }
         metrics.received(encoded.rows() + encoded.rejectedRows());
@@ -164,16 +167,16 @@ public class SinkPipeline {
         // How old the message was when it got here: the batcher sizes its INSERTs by the backlog this shows.
         long ageMillis = message.getMetadata(IncomingKafkaRecordMetadata.class)
                 .map(m -> System.currentTimeMillis() - m.getTimestamp().toEpochMilli()).orElse(0L);
-        CompletionStage<Void> accepted = batcher.add(encoded, new Delivery() {
+        CompletionStage<Void> accepted = batcher.add(encoded, payload, new Delivery() {
             @Override
             public void inserted() {
                 badRowsSafe.thenRun(message::ack);
             }
 
             @Override
-            public void rejected(Throwable cause) {
+            public void rejected(Throwable cause, byte[] original) {
                 plans.invalidate();
-                deadLetters.publish(message, "insert-rejected", String.valueOf(cause.getMessage()))
+                deadLetters.publish(message, original, "insert-rejected", String.valueOf(cause.getMessage()))
                         .whenComplete((ok, failure) -> {
                             if (failure != null) {
                                 LOG.error("dead-lettering " + origin + " failed; it stays unacknowledged", failure);
@@ -190,7 +193,7 @@ public class SinkPipeline {
     }
 
     /** Sends the message's bad rows to the dead-letter topic, retrying until Kafka has every one of them. */
-    private CompletableFuture<Void> deadLetterRows(Message<byte[]> message, EncodedMessage encoded) {
+    private CompletableFuture<Void> deadLetterRows(Message<?> message, EncodedMessage encoded) {
         if (encoded.rejected().isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -206,7 +209,7 @@ public class SinkPipeline {
         return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
     }
 
-    private void sendRows(Message<byte[]> message, RejectedRows rows, CompletableFuture<Void> done) {
+    private void sendRows(Message<?> message, RejectedRows rows, CompletableFuture<Void> done) {
         deadLetters.publishRows(message, rows).whenComplete((ok, failure) -> {
             if (failure == null) {
                 done.complete(null);
@@ -217,14 +220,14 @@ public class SinkPipeline {
         });
     }
 
-    private void deadLetter(Message<byte[]> message, String reason, String detail, CompletableFuture<Void> next) {
+    private void deadLetter(Message<?> message, byte[] payload, String reason, String detail, CompletableFuture<Void> next) {
         LOG.warnf("dead-lettering %s: %s", KafkaOrigin.of(message), detail);
-        deadLetters.publish(message, reason, detail).whenComplete((ok, failure) -> {
+        deadLetters.publish(message, payload, reason, detail).whenComplete((ok, failure) -> {
             if (failure == null) {
                 message.ack().whenComplete((a, b) -> next.complete(null));
             } else {
                 LOG.error("dead-lettering failed, retrying", failure);
-                pipeline.schedule(() -> deadLetter(message, reason, detail, next), 1, TimeUnit.SECONDS);
+                pipeline.schedule(() -> deadLetter(message, payload, reason, detail, next), 1, TimeUnit.SECONDS);
             }
         });
     }

@@ -45,15 +45,18 @@ public class DeadLetterPublisher {
         this.registry = registry;
     }
 
-    /** The whole message; completes when Kafka acknowledged the dead letter. */
-    public CompletionStage<Void> publish(Message<byte[]> original, String reason, String detail) {
+    /**
+     * The whole message, {@code value} being its original value (the sink takes it out of the message when it
+     * arrives: see ReleasableBytes); completes when Kafka acknowledged the dead letter.
+     */
+    public CompletionStage<Void> publish(Message<?> original, byte[] value, String reason, String detail) {
         RecordHeaders headers = headers(original, reason, detail);
         registry.counter("sink.dead.letters", "reason", reason).increment();
-        return send(original, original.getPayload(), headers);
+        return send(original, value, headers);
     }
 
     /** Rows taken out of {@code original}; completes when Kafka acknowledged the dead letter. */
-    public CompletionStage<Void> publishRows(Message<byte[]> original, RejectedRows rows) {
+    public CompletionStage<Void> publishRows(Message<?> original, RejectedRows rows) {
         String reason = rows.defect().code();
         RecordHeaders headers = headers(original, reason, rows.detail());
         headers.add(MessageHeaders.DLQ_ROWS, utf8(rows.messageRows()));
@@ -63,7 +66,7 @@ public class DeadLetterPublisher {
         return send(original, rows.arrowIpc(), headers);
     }
 
-    private static RecordHeaders headers(Message<byte[]> original, String reason, String detail) {
+    private static RecordHeaders headers(Message<?> original, String reason, String detail) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MessageHeaders.DLQ_REASON, utf8(reason));
         headers.add(MessageHeaders.DLQ_SERVICE, utf8(SERVICE));
@@ -77,7 +80,7 @@ public class DeadLetterPublisher {
         return headers;
     }
 
-    private CompletionStage<Void> send(Message<byte[]> original, byte[] value, RecordHeaders headers) {
+    private CompletionStage<Void> send(Message<?> original, byte[] value, RecordHeaders headers) {
         Object key = original.getMetadata(IncomingKafkaRecordMetadata.class).map(IncomingKafkaRecordMetadata::getKey).orElse(null);
         OutgoingKafkaRecordMetadata<Object> metadata = OutgoingKafkaRecordMetadata.builder()
                 .withKey(key)

@@ -54,7 +54,8 @@ public final class InsertBatcher {
         }
     }
 
-    private record Entry(Delivery delivery) {
+    /** {@code originalAt} is where the message's own bytes start in the batch's {@code originals}, -1 if not kept. */
+    private record Entry(Delivery delivery, long originalAt, int originalLength) {
     }
 
     private final class Batch {
@@ -64,6 +65,8 @@ public final class InsertBatcher {
         long rows;
         /** The messages' Native blocks, back to back, until ClickHouse has answered for the last time. */
         final InsertBody data;
+        /** The messages' own bytes, back to back, for the dead letters if ClickHouse refuses the INSERT for good. */
+        final InsertBody originals;
         /** What is sent: the data (or its gzip), built on the first attempt and kept for the retries. */
         List<ByteBuffer> body;
         long bodyBytes;
@@ -71,6 +74,7 @@ public final class InsertBatcher {
         Batch(String sql, InsertMemory memory) {
             this.sql = sql;
             this.data = new InsertBody(memory);
+            this.originals = new InsertBody(memory);
         }
 
         long bytes() {
@@ -112,6 +116,14 @@ public final class InsertBatcher {
 
     /** As {@link #add(EncodedMessage, Delivery)}, for a message that was {@code ageMillis} old when it arrived. */
     public CompletionStage<Void> add(EncodedMessage message, Delivery delivery, long ageMillis) {
+        return add(message, null, delivery, ageMillis);
+    }
+
+    /**
+     * As {@link #add(EncodedMessage, Delivery, long)}, keeping a copy of {@code original} (the message's value) with
+     * the INSERT's body, off the heap, for {@link Delivery#rejected}: the caller need not hold on to it.
+     */
+    public CompletionStage<Void> add(EncodedMessage message, byte[] original, Delivery delivery, long ageMillis) {
         lagging = ageMillis > limits.behindAfterMillis();
         if (message.rows() == 0) {
             delivery.inserted();
@@ -124,12 +136,17 @@ public final class InsertBatcher {
         if (filling == null) {
             filling = new Batch(sql, memory);
         }
-        byte[] blocks = message.nativeBlocks();
-        filling.data.append(blocks, 0, blocks.length);
-        filling.entries.add(new Entry(delivery));
+        // Copied now: the encoder reuses its array for the next message.
+        filling.data.append(message.nativeBlocks(), 0, message.nativeLength());
+        long originalAt = -1;
+        if (original != null) {
+            originalAt = filling.originals.size();
+            filling.originals.append(original, 0, original.length);
+        }
+        filling.entries.add(new Entry(delivery, originalAt, original == null ? 0 : original.length));
         filling.rows += message.rows();
         bufferedRows.addAndGet(message.rows());
-        bufferedBytes.addAndGet(blocks.length);
+        bufferedBytes.addAndGet(message.nativeLength());
         if (filling.bytes() >= limits.maxBytes() || (filling.rows >= limits.maxRows() && slotFree() && !lagging)) {
             flush();
         }
@@ -236,12 +253,14 @@ public final class InsertBatcher {
                 if (failure == null) {
                     entry.delivery().inserted();
                 } else {
-                    entry.delivery().rejected(failure);
+                    entry.delivery().rejected(failure, entry.originalAt() < 0 ? null
+                            : batch.originals.read(entry.originalAt(), entry.originalLength()));
                 }
             } catch (RuntimeException e) {
                 LOG.error("settling a message failed", e);
             }
         }
+        batch.originals.release();
         inFlight.decrementAndGet();
         while (!waiting.isEmpty() && inFlight.get() < limits.maxInFlight()) {
             dispatch(waiting.poll());

@@ -45,6 +45,27 @@ public final class InsertBody {
         }
     }
 
+    /** A copy of {@code length} bytes from {@code at}. */
+    public byte[] read(long at, int length) {
+        if (released) {
+            throw new IllegalStateException("body already released");
+        }
+        if (at < 0 || length < 0 || at + length > size) {
+            throw new IndexOutOfBoundsException(at + "+" + length + " outside 0.." + size);
+        }
+        byte[] copy = new byte[length];
+        int chunkBytes = memory.chunkBytes();
+        int done = 0;
+        while (done < length) {
+            long position = at + done;
+            int within = (int) (position % chunkBytes);
+            int n = Math.min(length - done, chunkBytes - within);
+            chunks.get((int) (position / chunkBytes)).get(within, copy, done, n);
+            done += n;
+        }
+        return copy;
+    }
+
     /** Read-only views of the body, in order: each call gives fresh views (one per attempt of the INSERT). */
     public List<ByteBuffer> views() {
         if (released) {

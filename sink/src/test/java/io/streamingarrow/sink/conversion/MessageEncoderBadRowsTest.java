@@ -111,7 +111,7 @@ class MessageEncoderBadRowsTest {
         assertEquals(4, encoded.rejectedRows());
         assertEquals(block(new String[] {"a", "c"}, new long[] {t, t + 2}, new long[] {0, 2})
                         + block(new String[] {"e"}, new long[] {t + 4}, new long[] {4}),
-                HexFormat.of().formatHex(encoded.nativeBlocks()));
+                HexFormat.of().formatHex(encoded.copyOfNativeBlocks()));
         List<String> rejected = new ArrayList<>();
         for (RejectedRows rows : encoded.rejected()) {
             List<String> devices = new ArrayList<>();
@@ -140,7 +140,7 @@ class MessageEncoderBadRowsTest {
         EncodedMessage encoded = new MessageEncoder(new ArrowIpcDecoder(DecodeLimits.DEFAULT),
                 schema -> new ConversionPlanner(false).plan(schema, TABLE)).encode(message, 0, 0);
         assertEquals(0, encoded.rows());
-        assertEquals(0, encoded.nativeBlocks().length);
+        assertEquals(0, encoded.nativeLength());
         assertEquals(1, encoded.rejected().size());
         assertEquals("0-1", encoded.rejected().get(0).messageRows());
     }

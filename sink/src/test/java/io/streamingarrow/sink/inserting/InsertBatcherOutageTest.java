@@ -78,7 +78,7 @@ class InsertBatcherOutageTest {
                         inserted.incrementAndGet();
                     }
 
-                    public void rejected(Throwable cause) {
+                    public void rejected(Throwable cause, byte[] original) {
                         rejected.incrementAndGet();
                     }
                 };

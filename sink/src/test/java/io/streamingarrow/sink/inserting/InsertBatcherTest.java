@@ -78,7 +78,7 @@ class InsertBatcherTest {
                 settled.add(id + ":inserted");
             }
 
-            public void rejected(Throwable cause) {
+            public void rejected(Throwable cause, byte[] original) {
                 settled.add(id + ":rejected");
             }
         })).get(5, TimeUnit.SECONDS);
@@ -165,7 +165,7 @@ class InsertBatcherTest {
                 settled.add(id + ":inserted");
             }
 
-            public void rejected(Throwable cause) {
+            public void rejected(Throwable cause, byte[] original) {
                 settled.add(id + ":rejected");
             }
         }, ageMillis)).get(5, TimeUnit.SECONDS);
@@ -277,6 +277,36 @@ class InsertBatcherTest {
         assertTrue(memory.overflowChunks() > 0, "chunks beyond the limit were counted");
         assertTrue(memory.reservedBytes() <= memory.limitBytes());
         calls.get(3).answer().complete(null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> memory.inUseBytes() == 0);
+    }
+
+    @Test
+    void aRefusedInsertHandsBackEachMessagesOwnBytesKeptOffTheHeap() throws Exception {
+        InsertBatcher batcher = batcher(3, 1, 1);
+        List<String> originals = new CopyOnWriteArrayList<>();
+        String[] values = {"the first message's bytes", "", "third"};
+        for (int i = 0; i < values.length; i++) {
+            String id = "m" + (i + 1);
+            byte[] original = values[i].getBytes();
+            EncodedMessage message = new EncodedMessage(plan("a"), id.getBytes(), 1);
+            pipeline.submit(() -> batcher.add(message, original, new Delivery() {
+                public void inserted() {
+                    settled.add(id + ":inserted");
+                }
+
+                public void rejected(Throwable cause, byte[] kept) {
+                    originals.add(new String(kept));
+                    settled.add(id + ":rejected");
+                }
+            }, 0)).get(5, TimeUnit.SECONDS);
+        }
+        awaitCalls(1);
+        assertEquals(40, memory.inUseBytes(), "2 chunks of blocks (6 bytes) + 8 of originals (30 bytes), 4 bytes each");
+        calls.get(0).answer().completeExceptionally(
+                ClickHouseException.fromResponse(500, null, "Code: 53, e.displayText() = DB::Exception: Type mismatch"));
+        awaitSettled(3);
+        assertEquals(List.of("m1:rejected", "m2:rejected", "m3:rejected"), settled);
+        assertEquals(List.of(values), originals);
         await().atMost(Duration.ofSeconds(5)).until(() -> memory.inUseBytes() == 0);
     }
 }

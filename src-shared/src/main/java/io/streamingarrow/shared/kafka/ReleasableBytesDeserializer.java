@@ -1,11 +1,11 @@
-package io.streamingarrow.analyzer.consuming;
+package io.streamingarrow.shared.kafka;
 
 import org.apache.kafka.common.serialization.Deserializer;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
-/** The value deserializer of {@code arrow_tables} in the analyzer: see {@link ReleasableBytes}. A null (tombstone) stays null. */
-@RegisterForReflection
+/**
+ * The value deserializer of {@code arrow_tables} in the sink and the analyzer: see {@link ReleasableBytes}. A null
+ * (tombstone) stays null. Each service registers it for reflection (native builds: Kafka instantiates it by name).
+ */
 public final class ReleasableBytesDeserializer implements Deserializer<ReleasableBytes> {
 
     @Override
