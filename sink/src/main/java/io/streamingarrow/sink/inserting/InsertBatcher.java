@@ -36,8 +36,8 @@ import io.streamingarrow.sink.conversion.EncodedMessage;
  * for a slot (in practice one, at most two: {@link #add} returns a stage that completes only when none
  * is waiting, so a caller that waits for it — the Kafka consumer — stops reading while ClickHouse is
  * slow or down), and {@code maxInFlight} INSERTs. The bodies live in {@link InsertMemory} (pooled, off the heap)
- * from the message's {@link #add} to ClickHouse's last answer; the batcher keeps no reference to a message's
- * own bytes.
+ * from the message's {@link #add} to ClickHouse's last answer, and the caller pauses as well while that memory is at
+ * its limit, which bounds all of it; the batcher keeps no reference to a message's own bytes.
  */
 public final class InsertBatcher {
 
@@ -147,8 +147,9 @@ public final class InsertBatcher {
         filling.rows += message.rows();
         bufferedRows.addAndGet(message.rows());
         bufferedBytes.addAndGet(message.nativeLength());
-        if (filling.bytes() >= limits.maxBytes() || (filling.rows >= limits.maxRows() && slotFree() && !lagging)) {
-            flush();
+        if (filling.bytes() >= limits.maxBytes() || (filling.rows >= limits.maxRows() && slotFree() && !lagging)
+                || memory.full()) {
+            flush(); // full memory: what is buffered goes (or waits for a slot), and the caller pauses below
         }
         return waitingStage();
     }
@@ -163,8 +164,22 @@ public final class InsertBatcher {
         return waiting.isEmpty() && inFlight.get() < limits.maxInFlight();
     }
 
+    /**
+     * The caller waits while a full buffer waits for a slot, or while {@link InsertMemory} is at its limit (what the
+     * INSERTs in flight, waiting and filling hold): it resumes when an INSERT is settled and gives its memory back.
+     */
+    private boolean paused() {
+        return !waiting.isEmpty() || memory.full();
+    }
+
     private CompletionStage<Void> waitingStage() {
-        return waiting.isEmpty() ? CompletableFuture.completedFuture(null) : drained;
+        if (!paused()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (drained == null) {
+            drained = new CompletableFuture<>();
+        }
+        return drained;
     }
 
     private void lingerCheck() {
@@ -268,7 +283,7 @@ public final class InsertBatcher {
         if (filling != null && filling.rows >= limits.maxRows() && slotFree() && !lagging) {
             flush(); // grew past maxRows while every slot was taken: it goes now, as one larger INSERT
         }
-        if (waiting.isEmpty() && drained != null) {
+        if (!paused() && drained != null) {
             CompletableFuture<Void> done = drained;
             drained = null;
             done.complete(null);

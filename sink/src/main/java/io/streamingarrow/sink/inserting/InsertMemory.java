@@ -19,9 +19,9 @@ import org.apache.arrow.memory.RootAllocator;
  * in a 12 M-row run, about a quarter of the sink's CPU (deploy/bench, async-profiler). Chunks that are never
  * garbage cost the collector nothing.
  *
- * <p>Past the limit (which the batcher's own bounds keep it from reaching with the defaults) a chunk comes
- * from the heap instead, counted by {@link #overflowChunks()}: a message is never refused for want of a
- * chunk. Not thread-safe: the sink's pipeline thread takes and gives back chunks.
+ * <p>At the limit the batcher stops taking messages until an INSERT is settled ({@link #full()}); the one
+ * message that crosses it still gets its chunks, from the heap, counted by {@link #overflowChunks()}: a message
+ * is never refused for want of a chunk. Not thread-safe: the sink's pipeline thread takes and gives back chunks.
  */
 public final class InsertMemory implements AutoCloseable {
 
@@ -107,6 +107,11 @@ public final class InsertMemory implements AutoCloseable {
     /** Bytes of the chunks handed out and not given back (a gauge: {@code sink.insert.memory.used}). */
     public long inUseBytes() {
         return inUseBytes.get();
+    }
+
+    /** Whether the chunks in use reach the limit: the batcher then pauses its caller until an INSERT gives some back. */
+    public boolean full() {
+        return inUseBytes.get() >= limitBytes;
     }
 
     /** Off-heap bytes held, in use or free for reuse (never more than the limit). */

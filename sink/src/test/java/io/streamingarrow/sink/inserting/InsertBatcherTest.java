@@ -282,7 +282,9 @@ class InsertBatcherTest {
 
     @Test
     void aRefusedInsertHandsBackEachMessagesOwnBytesKeptOffTheHeap() throws Exception {
-        InsertBatcher batcher = batcher(3, 1, 1);
+        InsertMemory memory = new InsertMemory(256, 4);
+        InsertBatcher batcher = new InsertBatcher(new InsertBatcher.Limits(3, 1 << 20, 60_000, 1,
+                new Backoff(Duration.ofMillis(1), Duration.ofMillis(2)), 1, false), transport, pipeline, InsertMetrics.NONE, memory);
         List<String> originals = new CopyOnWriteArrayList<>();
         String[] values = {"the first message's bytes", "", "third"};
         for (int i = 0; i < values.length; i++) {
@@ -308,5 +310,23 @@ class InsertBatcherTest {
         assertEquals(List.of("m1:rejected", "m2:rejected", "m3:rejected"), settled);
         assertEquals(List.of(values), originals);
         await().atMost(Duration.ofSeconds(5)).until(() -> memory.inUseBytes() == 0);
+    }
+
+    @Test
+    void theCallerPausesWhileTheInsertMemoryIsAtItsLimitAndWhatIsBufferedGoes() throws Exception {
+        // max-rows and max-bytes far away: only the memory (32 bytes in 4-byte chunks) stops the caller.
+        InsertBatcher batcher = batcher(1000, 2, 3);
+        ConversionPlan a = plan("a");
+        assertTrue(add(batcher, a, "0123456789", 1).toCompletableFuture().isDone());
+        assertTrue(add(batcher, a, "abcdefghij", 1).toCompletableFuture().isDone());
+        assertTrue(calls.isEmpty(), "24 of 32 bytes: still filling");
+        CompletionStage<Void> paused = add(batcher, a, "ABCDEFGHIJ", 1); // 36 bytes: over the limit
+        awaitCalls(1);
+        assertEquals("0123456789abcdefghijABCDEFGHIJ", new String(calls.get(0).body()), "the buffer went at once");
+        assertFalse(paused.toCompletableFuture().isDone(), "caller paused while the memory is full");
+        calls.get(0).answer().complete(null);
+        paused.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertEquals(0, memory.inUseBytes());
+        assertTrue(add(batcher, a, "next", 1).toCompletableFuture().isDone());
     }
 }
