@@ -1,12 +1,18 @@
 // Validates rendered manifests (`kubectl kustomize deploy/k8s`) offline:
 //  - core Kubernetes kinds against the Kubernetes OpenAPI schemas, through kubernetes-models;
+//  - cert-manager resources against their CRD schemas (@kubernetes-models/cert-manager);
 //  - Strimzi resources (no schema package is reachable here) for the fields the platform relies on;
 //  - cross-references: Services select Pods that exist, envFrom/secretKeyRef point at generated objects,
-//    every Deployment has probes on /q/health, resources and the Arrow --add-opens.
+//    every Deployment has probes on /q/health, resources and the Arrow --add-opens;
+//  - every volume a container mounts exists, every Secret/ConfigMap a volume or variable names is in the
+//    rendering or made by an operator (Strimzi, cert-manager), with the keys it takes;
+//  - TLS on every hop (docs/security.md): Kafka listeners, ClickHouse and PostgreSQL serving TLS only with
+//    cert-manager certificates for their Service names, the sink and analyzer checking them against the CA.
 // Usage: node validate.mjs rendered.yaml
 import fs from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import * as models from 'kubernetes-models';
+import * as certManager from '@kubernetes-models/cert-manager';
 
 const file = process.argv[2];
 const docs = parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJSON()).filter(Boolean);
@@ -15,6 +21,10 @@ const where = (o) => `${o.kind}/${o.metadata?.name}`;
 
 function modelFor(obj) {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  if (group === 'cert-manager.io') {
+    const Model = certManager.certManagerIo[version]?.[obj.kind];
+    return typeof Model === 'function' ? Model : null;
+  }
   const path = group === '' ? [version, obj.kind] : [group, version, obj.kind];
   let node = models;
   for (const key of path) node = node?.[key];
@@ -80,23 +90,53 @@ for (const obj of docs) {
   }
 }
 
-// Cross-references inside the rendering.
+// Cross-references inside the rendering. Secrets and ConfigMaps by name, with the keys they hold.
 const names = (kind) => new Set(docs.filter((d) => d.kind === kind).map((d) => d.metadata.name));
-const configMaps = names('ConfigMap');
-const secrets = names('Secret');
+const keysOf = (o) => new Set([...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {}), ...Object.keys(o.binaryData ?? {})]);
+const configMaps = new Map(docs.filter((d) => d.kind === 'ConfigMap').map((d) => [d.metadata.name, keysOf(d)]));
+const secrets = new Map(docs.filter((d) => d.kind === 'Secret').map((d) => [d.metadata.name, keysOf(d)]));
 // Secrets Strimzi makes on the cluster: one per KafkaUser (its credentials), and the cluster CA certificate.
-for (const user of names('KafkaUser')) secrets.add(user);
-for (const kafka of names('Kafka')) secrets.add(`${kafka}-cluster-ca-cert`);
+for (const user of names('KafkaUser')) secrets.set(user, new Set(['password', 'sasl.jaas.config']));
+for (const kafka of names('Kafka')) secrets.set(`${kafka}-cluster-ca-cert`, new Set(['ca.crt', 'ca.p12', 'ca.password']));
+// Secrets cert-manager makes: one per Certificate (its secretName), with the certificate, key and issuing CA.
+const certificates = docs.filter((d) => d.kind === 'Certificate' && d.apiVersion?.startsWith('cert-manager.io/'));
+const certificateOfSecret = new Map(certificates.map((c) => [c.spec?.secretName, c]));
+for (const c of certificates) secrets.set(c.spec?.secretName, new Set(['tls.crt', 'tls.key', 'ca.crt']));
 const workloads = docs.filter((d) => ['Deployment', 'StatefulSet'].includes(d.kind));
+// A key a container reads: from a Secret or ConfigMap that exists and holds it.
+function checkKey(w, kind, name, key, what) {
+  const map = kind === 'Secret' ? secrets : configMaps;
+  if (!map.has(name)) problems.push(`${where(w)}: ${kind} ${name} (${what}) is not in the rendering nor made by an operator`);
+  else if (key !== undefined && !map.get(name).has(key)) problems.push(`${where(w)}: ${kind} ${name} has no key ${key} (${what})`);
+}
 for (const w of workloads) {
-  for (const c of w.spec.template.spec.containers) {
+  const pod = w.spec.template.spec;
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  for (const claim of w.spec.volumeClaimTemplates ?? []) volumes.set(claim.metadata.name, { persistentVolumeClaim: {} });
+  for (const v of pod.volumes ?? []) {
+    const source = v.secret ? ['Secret', v.secret.secretName, v.secret] : v.configMap ? ['ConfigMap', v.configMap.name, v.configMap] : null;
+    if (!source) continue;
+    const [kind, name, spec] = source;
+    checkKey(w, kind, name, undefined, `volume ${v.name}`);
+    for (const item of spec.items ?? []) checkKey(w, kind, name, item.key, `volume ${v.name}`);
+  }
+  for (const c of pod.containers) {
     for (const from of c.envFrom ?? []) {
-      if (from.configMapRef && !configMaps.has(from.configMapRef.name)) problems.push(`${where(w)}: envFrom ConfigMap ${from.configMapRef.name} is not in the rendering`);
-      if (from.secretRef && !secrets.has(from.secretRef.name)) problems.push(`${where(w)}: envFrom Secret ${from.secretRef.name} is not in the rendering`);
+      if (from.configMapRef) checkKey(w, 'ConfigMap', from.configMapRef.name, undefined, 'envFrom');
+      if (from.secretRef) checkKey(w, 'Secret', from.secretRef.name, undefined, 'envFrom');
     }
     for (const e of c.env ?? []) {
-      const ref = e.valueFrom?.secretKeyRef;
-      if (ref && !secrets.has(ref.name)) problems.push(`${where(w)}: secret ${ref.name} (env ${e.name}) is not in the rendering`);
+      const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+      if (ref) checkKey(w, e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name, ref.key, `env ${e.name}`);
+    }
+    for (const m of c.volumeMounts ?? []) {
+      const v = volumes.get(m.name);
+      if (!v) { problems.push(`${where(w)}: container ${c.name} mounts volume ${m.name}, which the Pod does not have`); continue; }
+      const items = (v.secret ?? v.configMap)?.items;
+      if (m.subPath && items && !items.some((i) => i.path === m.subPath)) problems.push(`${where(w)}: mount ${m.mountPath} takes ${m.subPath}, which volume ${m.name} does not project`);
+      if (m.subPath && !items && v.configMap && configMaps.has(v.configMap.name) && !configMaps.get(v.configMap.name).has(m.subPath)) {
+        problems.push(`${where(w)}: mount ${m.mountPath} takes ${m.subPath}, which ConfigMap ${v.configMap.name} does not hold`);
+      }
     }
     if (!c.resources?.limits?.memory) problems.push(`${where(w)}: container ${c.name} has no memory limit`);
   }
