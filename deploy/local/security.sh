@@ -6,7 +6,9 @@
 #      PostgreSQL) and a principal without the ACL, on each hop,
 #      are refused with a clear error (the pattern each scenario waits for) and write nothing (checked in
 #      Kafka, ClickHouse and PostgreSQL); the sink's vertx transport lands rows over HTTPS;
-#   3. no password or token in any service's log of the suite.
+#   3. deploy/k8s/tls-local.sh: the Kubernetes manifests' ClickHouse and PostgreSQL TLS settings on servers of
+#      their own, the sink and analyzer as their Deployments configure them;
+#   4. no password or token in any service's log of the suite.
 #
 #   deploy/local/security.sh [--refusals-only]
 #
@@ -274,6 +276,15 @@ for name in clickhouse-wrong-password clickhouse-untrusted-java-client clickhous
     test -n "$error" -a "$rows" == 0
   stop "$name"
 done
+
+# The Kubernetes manifests' TLS settings for ClickHouse and PostgreSQL on servers of their own, with the sink and the
+# analyzer as their Deployments configure them (Kafka: this stack's SASL_SSL listener).
+log "the Kubernetes manifests' ClickHouse and PostgreSQL TLS on real servers (deploy/k8s/tls-local.sh)"
+if "$REPO/deploy/k8s/tls-local.sh" >"$WORK/tls-local.log" 2>&1; then
+  verdict k8s-tls-local 0 "$(tail -1 "$WORK/tls-local.log" | sed 's/^\[[^]]*\] //')"
+else
+  verdict k8s-tls-local 1 "$(grep -E 'FAIL|rror' "$WORK/tls-local.log" | head -5 | tr '\n' ' ') (log $WORK/tls-local.log)"
+fi
 
 # No secret in any log of this run (the refused ones print their errors, never the credentials).
 if grep -rlF -f <(secure_secrets) "$WORK" --include=service.log >"$WORK/leaks.txt"; then
