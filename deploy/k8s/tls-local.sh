@@ -54,8 +54,12 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   [[ -n "$CH_PID" ]] && kill -TERM "$CH_PID" 2>/dev/null || true
   [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]] && as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
-  sleep 2
-  for pid in "${PIDS[@]}" "$CH_PID"; do [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}" "$CH_PID"; do
+    [[ -n "$pid" ]] || continue
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
   if [[ "${TLS_LOCAL_KEEP:-0}" == 1 ]]; then log "kept $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT

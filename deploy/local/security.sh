@@ -281,7 +281,7 @@ done
 # analyzer as their Deployments configure them (Kafka: this stack's SASL_SSL listener).
 log "the Kubernetes manifests' ClickHouse and PostgreSQL TLS on real servers (deploy/k8s/tls-local.sh)"
 if "$REPO/deploy/k8s/tls-local.sh" >"$WORK/tls-local.log" 2>&1; then
-  verdict k8s-tls-local 0 "$(tail -1 "$WORK/tls-local.log" | sed 's/^\[[^]]*\] //')"
+  verdict k8s-tls-local 0 "$(grep -E '^\[tls-local [0-9:]+\] [0-9]+ passed' "$WORK/tls-local.log" | sed 's/^\[[^]]*\] //')"
 else
   verdict k8s-tls-local 1 "$(grep -E 'FAIL|rror' "$WORK/tls-local.log" | head -5 | tr '\n' ' ') (log $WORK/tls-local.log)"
 fi
