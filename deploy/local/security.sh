@@ -2,10 +2,13 @@
 # The security suite (docs/security.md), on a secure stack instance of its own (STREAMING_ARROW_SECURE=1
 # deploy/local/stack.sh under $STREAMING_ARROW_HOME/secure, on other ports), against the packaged services:
 #   1. e2e.sh --secure: the end-to-end scenario with its exact counts over SASL_SSL, HTTPS and PostgreSQL TLS;
-#   2. refusals: a wrong password, an untrusted certificate and a principal without the ACL, on each hop,
+#   2. refusals: a wrong password, an untrusted certificate, a certificate for another host name (ClickHouse and
+#      PostgreSQL) and a principal without the ACL, on each hop,
 #      are refused with a clear error (the pattern each scenario waits for) and write nothing (checked in
 #      Kafka, ClickHouse and PostgreSQL); the sink's vertx transport lands rows over HTTPS;
-#   3. no password or token in any service's log of the suite.
+#   3. deploy/k8s/tls-local.sh: the Kubernetes manifests' ClickHouse and PostgreSQL TLS settings on servers of
+#      their own, the sink and analyzer as their Deployments configure them;
+#   4. no password or token in any service's log of the suite.
 #
 #   deploy/local/security.sh [--refusals-only]
 #
@@ -86,6 +89,12 @@ topic_records() { # topic: records in all its partitions (through the admin list
 ROGUE="$WORK/rogue-ca.crt"
 openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -keyout "$WORK/rogue-ca.key" -out "$ROGUE" \
   -subj "/CN=Not the Streaming Arrow CA" 2>/dev/null
+
+# A name that reaches the stack's servers but is not in their certificate (localhost, 127.0.0.1): the JVMs of the
+# wrong-host scenarios resolve it through this file (-Djdk.net.hosts.file, which replaces the system resolver).
+HOSTS="$WORK/hosts"
+printf '127.0.0.1 localhost %s not-in-the-certificate\n' "$(hostname)" >"$HOSTS"
+WRONG_HOST=(-- -Djdk.net.hosts.file="$HOSTS")
 
 # Topics: one the producers may write (its ACL granted), with rows for the sinks and analyzers to read.
 DATA="${RUN}_data"
@@ -176,7 +185,7 @@ verdict() { # scenario ok(0/1) detail
 first_match() { grep -hoE -m1 -- "${SCENARIO_EXPECT[$1]}.{0,100}" "$WORK/$1/service.log" "$WORK/$1/ready.json" 2>/dev/null | head -1; }
 stop() { kill -TERM "${SCENARIO_PID[$1]}" 2>/dev/null || true; }
 
-log "refusals: Kafka (wrong password, untrusted certificate, no ACL), PostgreSQL (wrong password, untrusted certificate, no TLS)"
+log "refusals: Kafka (wrong password, untrusted certificate, no ACL), PostgreSQL (wrong password, untrusted certificate, no TLS, certificate for another name)"
 ROWS=200
 events "$ROWS" sec-device >"$WORK/events.ndjson"
 # The one that must work, first: its rows are what the refused sinks and analyzers would have written.
@@ -196,6 +205,10 @@ scenario postgres-untrusted-certificate analyzer analyzer "SSL handshake failed"
   QUARKUS_DATASOURCE_REACTIVE_TRUST_CERTIFICATE_PEM_CERTS="$ROGUE"
 scenario postgres-no-tls analyzer analyzer 'pg_hba.conf rejects connection .*no encryption' \
   QUARKUS_DATASOURCE_REACTIVE_POSTGRESQL_SSL_MODE=disable
+# verify-full: the stack's own CA, but the URL names a host the certificate does not (the reactive client again
+# keeps no cause; the same start with the host 127.0.0.1 passes in e2e.sh --secure).
+scenario postgres-wrong-host analyzer analyzer "SSL handshake failed" \
+  POSTGRES_URL="${POSTGRES_URL/127.0.0.1/not-in-the-certificate}" "${WRONG_HOST[@]}"
 
 wait_live producer-ok || { verdict producer-ok 1 "did not start: $(tail -5 "$WORK/producer-ok/service.log")"; exit 1; }
 code=$(ingest producer-ok "$WORK/events.ndjson" || true)
@@ -216,7 +229,7 @@ for name in kafka-wrong-password kafka-untrusted-certificate kafka-no-acl kafka-
   stop "$name"
 done
 # Analyzers refused by PostgreSQL: the error shows, and their schema holds no window.
-for name in postgres-wrong-password postgres-untrusted-certificate postgres-no-tls; do
+for name in postgres-wrong-password postgres-untrusted-certificate postgres-no-tls postgres-wrong-host; do
   if shows_error "$name"; then error="$(first_match "$name")"; else error=""; fi
   sleep 1
   windows=$(pg "SELECT count(*) FROM information_schema.tables WHERE table_schema = '${RUN}_${name//-/_}'")
@@ -225,8 +238,9 @@ for name in postgres-wrong-password postgres-untrusted-certificate postgres-no-t
   stop "$name"
 done
 
-log "refusals: ClickHouse (wrong password, untrusted certificate, both transports), Kafka group without ACL; vertx over HTTPS"
-SINK_SCENARIOS=(clickhouse-ok-vertx clickhouse-wrong-password clickhouse-untrusted-java-client clickhouse-untrusted-vertx)
+log "refusals: ClickHouse (wrong password, untrusted certificate, certificate for another name, both transports), Kafka group without ACL; vertx over HTTPS"
+SINK_SCENARIOS=(clickhouse-ok-vertx clickhouse-wrong-password clickhouse-untrusted-java-client clickhouse-untrusted-vertx
+  clickhouse-wrong-host-java-client clickhouse-wrong-host-vertx)
 groups=()
 for name in "${SINK_SCENARIOS[@]}"; do groups+=(--group "${RUN}_sink_$name"); done
 kafka_tool org.apache.kafka.tools.AclCommand --bootstrap-server "$KAFKA_ADMIN_BOOTSTRAP" --add --allow-principal User:sink \
@@ -238,6 +252,11 @@ scenario clickhouse-untrusted-java-client sink sink "PKIX path building failed|u
 # Vert.x reports the handshake, not its cause; the same sink with the stack's CA is clickhouse-ok-vertx.
 scenario clickhouse-untrusted-vertx sink sink "SSLHandshakeException|PKIX path building failed" \
   SINK_CLICKHOUSE_CA_CERT="$ROGUE" SINK_CLICKHOUSE_TRANSPORT=vertx
+# The stack's own CA, a host the certificate does not name: both transports check the name.
+scenario clickhouse-wrong-host-java-client sink sink "doesn't match any of the subject alternative names" \
+  SINK_CLICKHOUSE_URL="${CLICKHOUSE_HTTPS_URL/127.0.0.1/not-in-the-certificate}" "${WRONG_HOST[@]}"
+scenario clickhouse-wrong-host-vertx sink sink "No subject alternative DNS name matching not-in-the-certificate" \
+  SINK_CLICKHOUSE_URL="${CLICKHOUSE_HTTPS_URL/127.0.0.1/not-in-the-certificate}" SINK_CLICKHOUSE_TRANSPORT=vertx "${WRONG_HOST[@]}"
 scenario kafka-foreign-group sink sink "Not authorized to access group" -- \
   -Dmp.messaging.incoming.arrow-tables.group.id="${RUN}_analyzer"
 
@@ -249,13 +268,23 @@ until [[ "$(table_rows "${RUN}_clickhouse_ok_vertx" 2>/dev/null)" == "$ROWS" ]] 
 rows=$(table_rows "${RUN}_clickhouse_ok_vertx")
 check clickhouse-ok-vertx "the vertx transport over HTTPS with the CA: $rows of $ROWS rows in ClickHouse" test "$rows" == "$ROWS"
 stop clickhouse-ok-vertx
-for name in clickhouse-wrong-password clickhouse-untrusted-java-client clickhouse-untrusted-vertx kafka-foreign-group; do
+for name in clickhouse-wrong-password clickhouse-untrusted-java-client clickhouse-untrusted-vertx clickhouse-wrong-host-java-client \
+  clickhouse-wrong-host-vertx kafka-foreign-group; do
   if shows_error "$name"; then error="$(first_match "$name")"; else error=""; fi
   rows=$(table_rows "${RUN}_${name//-/_}")
   check "$name" "rows in its table $rows, error: ${error:-none found for '${SCENARIO_EXPECT[$name]}'}" \
     test -n "$error" -a "$rows" == 0
   stop "$name"
 done
+
+# The Kubernetes manifests' TLS settings for ClickHouse and PostgreSQL on servers of their own, with the sink and the
+# analyzer as their Deployments configure them (Kafka: this stack's SASL_SSL listener).
+log "the Kubernetes manifests' ClickHouse and PostgreSQL TLS on real servers (deploy/k8s/tls-local.sh)"
+if "$REPO/deploy/k8s/tls-local.sh" >"$WORK/tls-local.log" 2>&1; then
+  verdict k8s-tls-local 0 "$(grep -E '^\[tls-local [0-9:]+\] [0-9]+ passed' "$WORK/tls-local.log" | sed 's/^\[[^]]*\] //')"
+else
+  verdict k8s-tls-local 1 "$(grep -E 'FAIL|rror' "$WORK/tls-local.log" | head -5 | tr '\n' ' ') (log $WORK/tls-local.log)"
+fi
 
 # No secret in any log of this run (the refused ones print their errors, never the credentials).
 if grep -rlF -f <(secure_secrets) "$WORK" --include=service.log >"$WORK/leaks.txt"; then
