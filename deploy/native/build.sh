@@ -2,7 +2,8 @@
 # Builds the three native executables with the assembled toolchain (deploy/native/toolchain.sh, with its
 # C libraries installed): ./mvnw package -Dnative for producer, analyzer and sink. Extra arguments go to Maven.
 # The executables land in <service>/target/*-runner; deploy/local/e2e.sh --native runs them end to end.
-# Environment: NATIVE_BUILD_XMX (builder heap, default 6g).
+# Environment: NATIVE_BUILD_XMX (builder heap, default 6g). Extra Maven arguments pass through, e.g.
+# -Dquarkus.native.additional-build-args-append=-Ob for the quick-build mode (what check.sh and CI use).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO"

@@ -145,7 +145,10 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
     echo 'typedef jint (*onload_t)(JavaVM *, void *);'
     echo 'static jint forward(const char *so, JavaVM *vm, void *reserved) {'
     echo '  void *h = dlopen(so, RTLD_LAZY | RTLD_NOLOAD); onload_t f = h ? (onload_t) dlsym(h, "JNI_OnLoad") : NULL;'
-    echo '  return f ? f(vm, reserved) : JNI_VERSION_1_8; }'
+    # A built-in library's JNI_OnLoad_<lib> must answer JNI 1.8 or newer (Native Image refuses the executable's start
+    # otherwise: "Unsupported JNI version 0x10002, required by java"); the shared libraries' JNI_OnLoad answer 1.2.
+    echo '  jint v = f ? f(vm, reserved) : JNI_VERSION_1_8;'
+    echo '  return v < 0 ? v : (v < JNI_VERSION_1_8 ? JNI_VERSION_1_8 : v); }'
     for so in "$SVM"/jdk-shared/lib*.so; do
       name="$(basename "$so" .so)"
       if nm -D --defined-only "$so" | awk '{ sub(/@.*/, "", $3) } $3 == "JNI_OnLoad" { found = 1 } END { exit !found }'; then
