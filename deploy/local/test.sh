@@ -17,7 +17,11 @@ for component in kafka clickhouse postgres; do
   "$STACK" status "$component" >/dev/null 2>&1 || started+=("$component")
 done
 
+native_pid=""
 stop_started() {
+  if [[ -n "$native_pid" ]] && kill -0 "$native_pid" 2>/dev/null; then
+    kill -TERM -- "-$native_pid" 2>/dev/null || kill -TERM "$native_pid" 2>/dev/null || true
+  fi
   if (( ${#started[@]} )); then
     "$STACK" down "${started[@]}" || true
   fi
@@ -31,6 +35,22 @@ cd "$REPO"
 
 # The whole pipeline, the three packaged services together on the stack (deploy/local/e2e.sh).
 deploy/local/e2e.sh
+
+# Native executables (deploy/native/check.sh), first half, on every run: the three services through Native Image's
+# analysis with the builder from Maven Central on Temurin 25 (build-time initialisation, missing classes, unsupported
+# features: any analysis error fails this command). It is CPU-bound and the suites below mostly wait (for servers,
+# windows, restarts), so it runs beside them at the lowest CPU priority, on a copy of the sources (it packages the
+# services for native-image, which must not touch the jars and manifests the suites use); its verdict is awaited at
+# the end. About 450 CPU-seconds per service.
+native_copy="$(mktemp -d)"
+native_log="$REPO/target/native-analysis.log"
+mkdir -p "$REPO/target"
+tar -C "$REPO" --exclude=./.git --exclude=./target --exclude='./*/target' --exclude='./deploy/*/target' \
+  --exclude='./.local-stack' --exclude='node_modules' -cf - . | tar -C "$native_copy" -xf -
+echo "[native] analysis of producer, analyzer and sink started beside the suites (log $native_log)"
+# In a session of its own, so that a failure below stops it whole (builder and Maven included): see stop_started.
+( cd "$native_copy" && exec setsid nice -n 19 deploy/native/check.sh analysis ) >"$native_log" 2>&1 &
+native_pid=$!
 
 # Crashes, outages, rebalances and hostile input against the packaged services (deploy/local/faults.sh).
 # It kills servers, so it runs on its own stack instance (other ports, under <home>/faults) and stops it.
@@ -49,8 +69,19 @@ src-shared/src/test/fixtures-gen/check-java-output.sh
 # render with kustomize and validate against the Kubernetes schemas.
 deploy/k8s/check.sh
 
-# Native executables (deploy/native/check.sh), on every run: the three services through Native Image's analysis
-# with the builder from Maven Central on Temurin 25 (fails on any analysis error), or, where the assembled
-# toolchain has Native Image's C libraries, the three executables and e2e.sh --native. Without the C libraries
-# it says so in one line ("[native] NOT RUN: ...") rather than pass silently. deploy/native/README.md.
-deploy/native/check.sh
+# Native executables (deploy/native/check.sh), second half: where the assembled toolchain has Native Image's C
+# libraries, the three executables and e2e.sh --native (it needs the services' ports, so it runs last); without
+# them it says so in one line ("[native] NOT RUN: ...") rather than pass silently. deploy/native/README.md.
+deploy/native/check.sh executables
+
+# The native analysis started above: its verdict.
+if wait "$native_pid"; then
+  native_pid=""
+  grep '^\[native' "$native_log" || true
+else
+  native_pid=""
+  tail -n 60 "$native_log" >&2
+  echo "[native] FAIL: native analysis (log $native_log; each service's in $native_copy/<service>/target/native-analysis.log)" >&2
+  exit 1
+fi
+rm -rf "$native_copy"
