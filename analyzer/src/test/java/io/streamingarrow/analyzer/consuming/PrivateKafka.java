@@ -2,7 +2,6 @@ package io.streamingarrow.analyzer.consuming;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,10 +117,9 @@ final class PrivateKafka implements AutoCloseable {
         }
     }
 
+    /** Below the ephemeral range: see {@link TcpProxy#freePortBelowEphemeralRange()}. */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return TcpProxy.freePortBelowEphemeralRange();
     }
 
     @Override

@@ -35,9 +35,32 @@ final class TcpProxy implements AutoCloseable {
     }
 
     void start() throws Exception {
+        if (port == 0) {
+            port = freePortBelowEphemeralRange();
+        }
         NetServer s = vertx.createNetServer().connectHandler(this::relay);
         server = s.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         port = server.actualPort();
+    }
+
+    /**
+     * A free port below Linux's ephemeral range (32768 and up): the relay gives its port back while it is down and
+     * takes it again, and a port the kernel had handed out (port 0) could meanwhile become the local end of any
+     * outgoing connection on the machine (seen: BindException in a test suite running beside other work).
+     */
+    private static int freePortBelowEphemeralRange() throws java.io.IOException {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int candidate = 20_000 + random.nextInt(12_000);
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress("127.0.0.1", candidate));
+                return candidate;
+            } catch (java.net.BindException taken) {
+                // another listener has it: try another
+            }
+        }
+        throw new java.io.IOException("no free port in 20000-31999 after 200 attempts");
     }
 
     void stop() throws Exception {
