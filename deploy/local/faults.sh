@@ -238,6 +238,26 @@ check_recovery() { # fault_epoch cleared_epoch limit service...
   }
 }
 
+# diagnose: on a failed scenario, what the services still running say about themselves (readiness, the
+# gauges of the data path, the last warnings of their own code), logged and repeated in the summary, so that
+# a failure on a machine whose logs are gone (CI keeps only the end of the output) still says where rows stopped.
+diagnose() {
+  local name body line
+  DIAG=()
+  for name in $(printf '%s\n' "${!SVC_PID[@]}" | sort); do
+    if ! kill -0 "${SVC_PID[$name]}" 2>/dev/null; then DIAG+=("$name: not running"); continue; fi
+    body=$(curl -s --max-time 5 "$(svc_url "$name")/q/health/ready" | tr -d '\n ' | head -c 600) || true
+    DIAG+=("$name ready: ${body:-no answer}")
+    body=$(curl -s --max-time 5 "$(svc_url "$name")/q/metrics" 2>/dev/null \
+      | grep -E '^(analyzer|sink|producer)_[a-z_]+(\{[^}]*\})? ' | grep -vE '_(bucket|count|sum|max)[{ ]|_total\{.*le=' \
+      | sed -E 's/\{[^}]*\}//; s/ ([0-9.E+-]+)$/=\1/' | head -45 | tr '\n' ' ') || true
+    DIAG+=("$name metrics: ${body:-none}")
+    while IFS= read -r line; do DIAG+=("$name log: ${line:0:300}"); done \
+      < <(grep -E ' (WARN|ERROR) +\[io\.streamingarrow' "$SDIR/$name.log" 2>/dev/null | tail -4)
+  done
+  for line in "${DIAG[@]}"; do log "  [diagnose] $line"; done
+}
+
 # ---------------------------------------------------------------- the outages
 # Producer, sink and analyzer (on their defaults) take a steady stream of known events through
 # POST /ingest; a third of the way in, the server dies, and it comes back OUTAGE_SECONDS later.
@@ -506,6 +526,8 @@ main() {
     t0=$(date +%s)
     log "$s: start"
     new_scenario "$s" && "scenario_$s" || problem "the scenario stopped early (exit $?)"
+    DIAG=()
+    (( ${#PROBLEMS[@]} )) && diagnose
     stop_watch 2>/dev/null || true
     stop_services
     # The servers must be up for the next scenario, whatever this one did to them.
@@ -513,12 +535,15 @@ main() {
     local took=$(( $(date +%s) - t0 ))
     if (( ${#PROBLEMS[@]} )); then
       FAILED=$((FAILED + 1))
-      RESULTS+=("FAIL $s (${took}s): ${PROBLEMS[0]}$( (( ${#PROBLEMS[@]} > 1 )) && echo " (+$(( ${#PROBLEMS[@]} - 1 )) more)")")
+      local more=""
+      (( ${#PROBLEMS[@]} > 8 )) && more=" (+$(( ${#PROBLEMS[@]} - 8 )) more)"
+      RESULTS+=("FAIL $s (${took}s): $(printf '%s; ' "${PROBLEMS[@]:0:8}" | sed 's/; $//')$more")
+      for line in "${DIAG[@]}"; do RESULTS+=("    [diagnose] $line"); done
     else
       PASSED=$((PASSED + 1))
       RESULTS+=("PASS $s (${took}s): $(printf '%s; ' "${NOTES[@]}" | sed 's/; $//')")
     fi
-    log "${RESULTS[-1]}"
+    log "${RESULTS[-1 - ${#DIAG[@]}]}"
     # Leave nothing behind in the stores.
     ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null 2>&1 || true
     pg "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true

@@ -356,9 +356,10 @@ EOF
       || fail_with_log "kafka storage format" "$KAFKA_DIR/logs/format.out"
   fi
   say "starting kafka on 127.0.0.1:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)"
+  # Appended: after a kill and restart (faults.sh) what the broker said before the kill is still there.
   nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.yaml" \
-    -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" >"$KAFKA_LOG" 2>&1 </dev/null &
+    -cp "$cp" kafka.Kafka "$KAFKA_DIR/server.properties" >>"$KAFKA_LOG" 2>&1 </dev/null &
   echo $! >"$KAFKA_PID"
   wait_for kafka "$START_TIMEOUT" kafka_answers || fail_with_log kafka "$KAFKA_LOG"
   local spec topic partitions

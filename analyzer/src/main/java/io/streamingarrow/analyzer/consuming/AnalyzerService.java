@@ -158,7 +158,8 @@ public class AnalyzerService {
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
                 new DeviceShards(config.output().shards()));
-        endOffsets = new KafkaEndOffsets(KafkaEndOffsets.connectionSettings(kafkaConfig), topic, window.endOffsetsTimeout(), System::nanoTime);
+        endOffsets = new KafkaEndOffsets(KafkaEndOffsets.connectionSettings(kafkaConfig), topic, window.endOffsetsTimeout(),
+                window.endOffsetsMaxAge(), System::nanoTime);
         AnalyzerPipeline created = new AnalyzerPipeline(new ArrowIpcDecoder(DecodeLimits.DEFAULT), aggregator,
                 new Watermarks(window.allowedLateness().toNanos() / 1000, window.idleTimeout().toNanos(), size, endOffsets,
                         window.endOffsetsMaxAge().toNanos()),

@@ -29,6 +29,7 @@ public final class KafkaEndOffsets implements EndOffsets, AutoCloseable {
 
     private final String topic;
     private final LongSupplier nanoClock;
+    private final long maxGapNanos;
     private final Admin admin;
     private final AtomicBoolean asking = new AtomicBoolean();
     private volatile Answer latest;
@@ -37,10 +38,14 @@ public final class KafkaEndOffsets implements EndOffsets, AutoCloseable {
     /**
      * @param connection how to reach and authenticate to the broker, as for the service's other clients
      *        ({@link #connectionSettings}); at least {@code bootstrap.servers}
+     * @param maxGap two answers asked further apart than this (or with a failed question between them) mean the
+     *        broker could not be reached in between: the later one starts a new stretch of answers
+     *        ({@link Answer#answeringSinceNanos()})
      */
-    public KafkaEndOffsets(Map<String, ?> connection, String topic, Duration timeout, LongSupplier nanoClock) {
+    public KafkaEndOffsets(Map<String, ?> connection, String topic, Duration timeout, Duration maxGap, LongSupplier nanoClock) {
         this.topic = topic;
         this.nanoClock = nanoClock;
+        this.maxGapNanos = maxGap.toNanos();
         Properties properties = new Properties();
         properties.putAll(connection);
         properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "analyzer-end-offsets");
@@ -104,7 +109,7 @@ public final class KafkaEndOffsets implements EndOffsets, AutoCloseable {
                 }
                 Map<Integer, Long> ends = new HashMap<>();
                 offsets.forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
-                latest = new Answer(Map.copyOf(ends), askedAt);
+                latest = Answer.following(latest, failing, maxGapNanos, Map.copyOf(ends), askedAt);
                 if (failing) {
                     LOG.infof("the broker answers for the end offsets of %s again", topic);
                 }

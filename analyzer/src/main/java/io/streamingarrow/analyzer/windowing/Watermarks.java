@@ -35,12 +35,6 @@ public final class Watermarks {
     private final EndOffsets endOffsets;
     private final long answerMaxAgeNanos;
     private final Map<Integer, Partition> partitions = new HashMap<>();
-    /** Whether a fresh answer was ever seen, and whether answers went stale after it (an outage). */
-    private boolean answeredBefore;
-    private boolean answersLapsed;
-    /** When the broker's answers resumed after an outage: silence before that proves nothing. */
-    private long answeringSinceNanos;
-    private boolean answeringSinceKnown;
 
     public Watermarks(long latenessMicros, long idleNanos, long idleAdvanceMicros, EndOffsets endOffsets,
                       long answerMaxAgeNanos) {
@@ -142,27 +136,19 @@ public final class Watermarks {
 
     private EndOffsets.Answer freshAnswer(long nowNanos) {
         EndOffsets.Answer answer = endOffsets.latest();
-        boolean fresh = answer != null && nowNanos - answer.askedAtNanos() <= answerMaxAgeNanos;
-        if (!fresh) {
-            answersLapsed = answeredBefore;
-            return null;
-        }
-        if (answersLapsed) {
-            // Back after an outage: the producers' own retries are still on their way to the broker, so a
-            // partition silent through the outage is not idle until it has been silent while the broker answers.
-            answeringSinceNanos = answer.askedAtNanos();
-            answeringSinceKnown = true;
-            answersLapsed = false;
-        }
-        answeredBefore = true;
-        return answer;
+        return answer != null && nowNanos - answer.askedAtNanos() <= answerMaxAgeNanos ? answer : null;
     }
 
     private boolean idle(int partition, Partition state, EndOffsets.Answer answer, long nowNanos) {
         if (answer == null || nowNanos - state.lastSeenNanos <= idleNanos || state.nextOffset == UNKNOWN) {
             return false;
         }
-        if (answeringSinceKnown && nowNanos - answeringSinceNanos <= idleNanos) {
+        // Back after an outage: the producers' own retries are still on their way to the broker, so a partition
+        // silent through the outage is not idle until it has been silent while the broker answers. The answers
+        // say when that began, whether or not anything looked during the outage (nothing does while a rebalance is
+        // under way, and a broker restart brings one: faults.sh kafka-outage closed a window over partitions silent
+        // through the outage, and the rows the producer was still retrying came late).
+        if (answer.answeringSinceNanos() != Long.MIN_VALUE && nowNanos - answer.answeringSinceNanos() <= idleNanos) {
             return false;
         }
         // The broker must have been asked after the partition had already been silent for the idle timeout:
