@@ -6,8 +6,11 @@
 #   - bin/native-image: deploy/native/launcher/NativeImageLauncher.java, compiled, in the driver's place
 #     (Maven Central serves no driver);
 #   - optionally, the C libraries that no registry serves (see deploy/native/README.md):
-#       --clibs DIR        Native Image's own C libraries built for linux-amd64/glibc: libchelper.a,
-#                          libjvm.a (the JVM shim) and, for container support, libsvm_container.a;
+#       --graal-sources DIR  a GraalVM source tree (repository root or its substratevm folder): Native Image's
+#                          C libraries are compiled from it (deploy/native/clibs.sh) into a cache beside the home,
+#                          ~/.cache/streaming-arrow/native/clibs-<sources id>, unless already there, then installed;
+#       --clibs DIR        ready-made C libraries for linux-amd64/glibc instead: libchelper.a, libjvm.a (the JVM
+#                          shim) and, for container support, libsvm_container.a, with their include/ headers;
 #       --jdk-static DIR   the JDK's static libraries (libjava.a, libnio.a, libnet.a, libzip.a, ...) of the
 #                          same JDK update. Without it, the JDK's shared libraries stand in: lib/static holds
 #                          linker scripts that name them, and the executables load them at run time from
@@ -23,14 +26,17 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JAVA_SRC="${NATIVE_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 CLIBS=""
+GRAAL_SOURCES=""
 JDK_STATIC=""
 while (( $# )); do
   case "$1" in
     --clibs) CLIBS="$(cd "$2" && pwd)"; shift 2 ;;
+    --graal-sources) GRAAL_SOURCES="$(cd "$2" && pwd)"; shift 2 ;;
     --jdk-static) JDK_STATIC="$(cd "$2" && pwd)"; shift 2 ;;
-    *) echo "usage: $0 [--clibs DIR] [--jdk-static DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--graal-sources DIR | --clibs DIR] [--jdk-static DIR]" >&2; exit 2 ;;
   esac
 done
+[[ -z "$CLIBS" || -z "$GRAAL_SOURCES" ]] || { echo "$0: give --graal-sources or --clibs, not both" >&2; exit 2; }
 
 log() { printf '[native-toolchain] %s\n' "$*" >&2; }
 
@@ -96,6 +102,24 @@ exec "$home/bin/java" -Xmx256m -XX:TieredStopAtLevel=1 -Dnative-image.home="$hom
   -cp "$home/lib/svm/launcher" NativeImageLauncher "$@"
 LAUNCH
 chmod +x "$HOME_DIR/bin/native-image"
+
+# C libraries from sources: compiled once per source tree and JDK library set into a cache outside the repository.
+if [[ -n "$GRAAL_SOURCES" ]]; then
+  svm_src="$GRAAL_SOURCES"; [[ -d "$svm_src/substratevm" ]] && svm_src="$svm_src/substratevm"
+  jdk_libs="${JDK_STATIC:-$JAVA_SRC/lib}"
+  # The cache key: the sources the libraries are made of, the JDK libraries that decide libjvm's fallbacks, clibs.sh.
+  key="$( { find "$svm_src/src/com.oracle.svm.native.libchelper" "$svm_src/src/com.oracle.svm.native.jvm.posix" \
+              "$svm_src/src/com.oracle.svm.native.libcontainer" "$svm_src/mx.substratevm/suite.py" -type f -print0 \
+              | sort -z | xargs -0 sha256sum | awk '{print $1}'; echo "$jdk_libs $JDK_VERSION"; \
+            sha256sum "$REPO/deploy/native/clibs.sh" | awk '{print $1}'; } | sha256sum | cut -c1-12)"
+  CLIBS="$(dirname "$HOME_DIR")/clibs-$key"
+  if [[ -f "$CLIBS/libchelper.a" && -f "$CLIBS/libjvm.a" && -f "$CLIBS/libsvm_container.a" ]]; then
+    log "Native Image C libraries already built from $svm_src: $CLIBS"
+  else
+    log "compiling Native Image C libraries from $svm_src into $CLIBS"
+    NATIVE_JAVA_HOME="$JAVA_SRC" "$REPO/deploy/native/clibs.sh" "$svm_src" "$CLIBS" "$jdk_libs"
+  fi
+fi
 
 # The C libraries, when given (the directory exists either way: the builder lists it after analysis).
 CLIB_DIR="$SVM/clibraries/linux-amd64/glibc"
@@ -197,7 +221,8 @@ elif [[ -n "$CLIBS" || -d "$SVM/jdk-shared" ]]; then
     echo 'int __svm_vm_is_static_binary = 0;'
     echo 'int jio_vsnprintf(char *buf, size_t len, const char *fmt, va_list args) { return vsnprintf(buf, len, fmt, args); }'
     echo 'int jio_vfprintf(FILE *file, const char *fmt, va_list args) { return vfprintf(file, fmt, args); }'
-    comm -12 "$work/undefined" "$work/jvm" | comm -23 - "$work/shim" | grep -v -x -e jio_vsnprintf -e jio_vfprintf | while read -r sym; do
+    # (None left when the shim carries its fallbacks, as clibs.sh builds it: grep then finds nothing.)
+    comm -12 "$work/undefined" "$work/jvm" | comm -23 - "$work/shim" | { grep -v -x -e jio_vsnprintf -e jio_vfprintf || true; } | while read -r sym; do
       echo "void $sym(void) { stub(\"$sym\"); }"
     done
   } >"$work/stubs.c"

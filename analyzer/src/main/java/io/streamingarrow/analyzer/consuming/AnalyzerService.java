@@ -10,7 +10,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -45,6 +44,7 @@ import io.streamingarrow.shared.contract.DeviceShards;
 import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
+import io.streamingarrow.shared.memory.ArrowAllocators;
 import io.vertx.mutiny.sqlclient.Pool;
 
 /** Kafka in, {@link AnalyzerPipeline} does the work; this class only wires it. */
@@ -154,7 +154,7 @@ public class AnalyzerService {
             return new AlertRule(e.getKey(), e.getValue().severity(), when, e.getValue().forWindows(), resolve);
         }).toList();
         AnalyzerStore store = new AnalyzerStore(pool, config.store().schema());
-        allocator = new RootAllocator(256L << 20);
+        allocator = ArrowAllocators.root(256L << 20);
         KafkaOutputs outputs = new KafkaOutputs(aggregates, alerts, deadLetters,
                 new AggregateEncoder(config.measures(), ArrowIpcEncoder.seedDefault()), allocator, json,
                 new DeviceShards(config.output().shards()));

@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 import io.streamingarrow.analyzer.windowing.RowRefusal;
 import io.streamingarrow.analyzer.windowing.WindowAggregator;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
+import io.streamingarrow.shared.memory.ArrowAllocators;
 
 /**
  * Turns the rows the aggregator refused in one batch into dead letters: per reason, an Arrow file of just
@@ -26,7 +26,7 @@ final class RefusedRowLetters {
     record Letter(RowRefusal why, byte[] value, String rows, int count) {
     }
 
-    private final BufferAllocator allocator = new RootAllocator(64L << 20);
+    private final BufferAllocator allocator = ArrowAllocators.root(64L << 20);
     private final ArrowIpcEncoder encoder = ArrowIpcEncoder.seedDefault();
 
     List<Letter> letters(VectorSchemaRoot batch, WindowAggregator aggregator, int refused, long firstRowInMessage) {

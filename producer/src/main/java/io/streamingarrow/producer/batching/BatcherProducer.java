@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
@@ -23,6 +22,7 @@ import io.streamingarrow.producer.publishing.KafkaBatchPublisher;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.IpcCompression;
 import io.streamingarrow.shared.ipc.IpcFraming;
+import io.streamingarrow.shared.memory.ArrowAllocators;
 
 /**
  * Builds the data path every source feeds: {@link ShardedBatcher} → {@link KafkaBatchPublisher} →
@@ -61,7 +61,7 @@ public class BatcherProducer {
                 config.encoding().zstdLevel());
         // The builders need about shards × max-rows rows of vectors; the limit turns a runaway into an error, not an OOM.
         long budget = (long) batching.shards() * (2 * batching.maxBytes() + 64L * batching.maxRows()) + (64L << 20);
-        allocator = new RootAllocator(budget);
+        allocator = ArrowAllocators.root(budget);
         batcher = new ShardedBatcher(allocator, new DeviceShards(batching.shards()),
                 new ShardedBatcher.Limits(batching.maxRows(), batching.maxBytes(), batching.linger(), batching.maxInFlight()),
                 encoder, new KafkaBatchPublisher(arrowTables::send, framing, producerId(config)), meters, System::nanoTime);

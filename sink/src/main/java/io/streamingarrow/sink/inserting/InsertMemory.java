@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
-import org.apache.arrow.memory.RootAllocator;
+
+import io.streamingarrow.shared.memory.ArrowAllocators;
 
 /**
  * The memory that holds INSERT bodies between a message's conversion and ClickHouse's answer: fixed-size
@@ -71,7 +72,7 @@ public final class InsertMemory implements AutoCloseable {
         }
         this.chunkBytes = chunkBytes;
         this.limitBytes = limitBytes;
-        this.allocator = new RootAllocator(limitBytes);
+        this.allocator = ArrowAllocators.root(limitBytes);
     }
 
     public int chunkBytes() {

@@ -12,6 +12,8 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
 import org.apache.arrow.memory.util.MemoryUtil;
 
+import io.streamingarrow.shared.memory.ArrowAllocators;
+
 /**
  * The memory one decode works in: an allocator capped at the decode limit whose every native block
  * is remembered, so that closing the arena frees all of it, even what Arrow's readers fail to release.
@@ -42,10 +44,10 @@ final class DecodeArena implements AutoCloseable {
                 return UnsafeAllocationManager.FACTORY.empty();
             }
         };
-        this.allocator = new RootAllocator(RootAllocator.configBuilder()
+        this.allocator = ArrowAllocators.root(() -> new RootAllocator(RootAllocator.configBuilder()
                 .allocationManagerFactory(factory)
                 .maxAllocation(limitBytes)
-                .build());
+                .build()));
     }
 
     BufferAllocator allocator() {
