@@ -878,16 +878,19 @@ class Bench:
     def report(self):
         reps = self.reps
         figure = lambda phase, key: [r[phase][key] for r in reps if phase in r]
-        per_rep = lambda fn: [fn(r) for r in reps if all(p in r for p in ("ours", "ceiling", "json"))]
+        # A ratio is taken in every repetition that ran both of its phases (--phases may leave some out).
+        per_rep = lambda phases, fn: [fn(r) for r in reps if all(p in r for p in phases)]
+        with_ceiling, with_json = ("ours", "ceiling"), ("ours", "json")
         ratios = {
-            "ours_over_ceiling_rows_per_s": per_rep(lambda r: r["ours"]["rows_per_s"] / r["ceiling"]["rows_per_s"]),
-            "ours_steady_over_ceiling_rows_per_s": per_rep(lambda r: r["ours"]["steady_rows_per_s"] / r["ceiling"]["rows_per_s"]),
-            "ours_over_json_rows_per_cpu_s": per_rep(lambda r: r["ours"]["rows_per_cpu_s"] / r["json"]["rows_per_cpu_s"]),
-            "ours_over_json_rows_per_s": per_rep(lambda r: r["ours"]["rows_per_s"] / r["json"]["rows_per_s"]),
-            "json_bytes_over_ours": per_rep(lambda r: r["json"]["kafka_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
+            "ours_over_ceiling_rows_per_s": per_rep(with_ceiling, lambda r: r["ours"]["rows_per_s"] / r["ceiling"]["rows_per_s"]),
+            "ours_steady_over_ceiling_rows_per_s": per_rep(
+                with_ceiling, lambda r: r["ours"]["steady_rows_per_s"] / r["ceiling"]["rows_per_s"]),
+            "ours_over_json_rows_per_cpu_s": per_rep(with_json, lambda r: r["ours"]["rows_per_cpu_s"] / r["json"]["rows_per_cpu_s"]),
+            "ours_over_json_rows_per_s": per_rep(with_json, lambda r: r["ours"]["rows_per_s"] / r["json"]["rows_per_s"]),
+            "json_bytes_over_ours": per_rep(with_json, lambda r: r["json"]["kafka_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
             "json_document_bytes_over_ours": per_rep(
-                lambda r: r["json"]["json_document_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
-            "clickhouse_cpu_ours_over_ceiling": per_rep(
+                with_json, lambda r: r["json"]["json_document_bytes_per_row"] / r["ours"]["kafka_bytes_per_row"]),
+            "clickhouse_cpu_ours_over_ceiling": per_rep(with_ceiling,
                 lambda r: r["ours"]["cpu_s_per_million_rows"]["clickhouse"] / r["ceiling"]["cpu_s_per_million_rows"]["clickhouse"]),
         }
         machine = {"cores": os.cpu_count(), "clickhouse": self.server_version, "kernel": os.uname().release,
