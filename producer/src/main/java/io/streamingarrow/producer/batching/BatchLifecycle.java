@@ -34,6 +34,10 @@ public class BatchLifecycle {
 
     private ScheduledExecutorService ticker;
     private final AtomicBoolean requestedFlushQueued = new AtomicBoolean();
+    private final SurvivingTask lingerFlush = new SurvivingTask("the linger flush", () -> batcher.flushLingering(),
+            System::nanoTime);
+    private final SurvivingTask requestedFlush = new SurvivingTask("a requested flush", () -> batcher.flushRequested(),
+            System::nanoTime);
 
     void onStart(@Observes StartupEvent event) {
         long tickMillis = Math.max(5, Math.min(50, config.batching().linger().toMillis() / 4));
@@ -42,7 +46,7 @@ public class BatchLifecycle {
             thread.setDaemon(true);
             return thread;
         });
-        ticker.scheduleWithFixedDelay(this::flushLingering, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(lingerFlush, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
         batcher.onFlushWanted(this::queueRequestedFlush);
         ticker.scheduleAtFixedRate(this::logRate, 10, 10, TimeUnit.SECONDS);
     }
@@ -67,11 +71,7 @@ public class BatchLifecycle {
             try {
                 ticker.execute(() -> {
                     requestedFlushQueued.set(false);
-                    try {
-                        batcher.flushRequested();
-                    } catch (RuntimeException e) {
-                        LOG.error("requested flush failed", e);
-                    }
+                    requestedFlush.run();
                 });
             } catch (RejectedExecutionException e) {
                 requestedFlushQueued.set(false); // shutting down: the final drain flushes everything
@@ -79,12 +79,15 @@ public class BatchLifecycle {
         }
     }
 
-    private void flushLingering() {
-        try {
-            batcher.flushLingering();
-        } catch (RuntimeException e) {
-            LOG.error("linger flush failed", e);
-        }
+    /** Why batches are not being flushed (the linger or a requested flush keeps failing), or null. */
+    public String flushFailing() {
+        String linger = lingerFlush.failing();
+        return linger != null ? linger : requestedFlush.failing();
+    }
+
+    /** Linger and requested flushes that failed since start. */
+    public long flushFailures() {
+        return lingerFlush.failures() + requestedFlush.failures();
     }
 
     void onStop(@Observes ShutdownEvent event) {
