@@ -33,7 +33,10 @@ TOPIC="arrow_tables_$ID"
 TABLE="sensor_readings_$ID"
 SCHEMA="$ID"
 ARROW_OPENS="--add-opens=java.base/java.nio=ALL-UNNAMED"
-declare -A PORT=([producer]=8080 [analyzer]=8081 [sink]=8082)
+# STREAMING_ARROW_E2E_PORTS="P R S": the HTTP ports of producer, analyzer and sink (default "8080 8081 8082"), for a
+# run beside another one that holds the usual ports (each run has its own topic, table, schema and groups anyway).
+read -r port_producer port_analyzer port_sink <<<"${STREAMING_ARROW_E2E_PORTS:-8080 8081 8082}"
+declare -A PORT=([producer]="$port_producer" [analyzer]="$port_analyzer" [sink]="$port_sink")
 PIDS=()
 
 log() { printf '[e2e] %s\n' "$*"; }
@@ -95,9 +98,9 @@ secure_env() { # service
 start() { # service, then -D options
   local svc="$1"; shift
   if [[ "$NATIVE" == true ]]; then
-    ( secure_env "$svc"; exec "$(compgen -G "$REPO/$svc/target/*-runner" | head -1)" -Xmx256m "$@" ) >"$WORK/$svc.log" 2>&1 &
+    ( export QUARKUS_HTTP_PORT="${PORT[$svc]}"; secure_env "$svc"; exec "$(compgen -G "$REPO/$svc/target/*-runner" | head -1)" -Xmx256m "$@" ) >"$WORK/$svc.log" 2>&1 &
   else
-    ( secure_env "$svc"; exec java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ) >"$WORK/$svc.log" 2>&1 &
+    ( export QUARKUS_HTTP_PORT="${PORT[$svc]}"; secure_env "$svc"; exec java $ARROW_OPENS -Xmx256m "$@" -jar "$REPO/$svc/target/quarkus-app/quarkus-run.jar" ) >"$WORK/$svc.log" 2>&1 &
   fi
   PIDS+=($!)
 }
@@ -128,7 +131,7 @@ fi
 ingest() { # NDJSON file
   local code
   code=$(curl -s -o "$WORK/ingest-answer.json" -w '%{http_code}' -H 'content-type: application/x-ndjson' \
-    -K <(ingest_auth) --data-binary @"$1" http://127.0.0.1:8080/ingest)
+    -K <(ingest_auth) --data-binary @"$1" http://127.0.0.1:${PORT[producer]}/ingest)
   [[ "$code" == 200 ]] || fail "ingest answered $code: $(cat "$WORK/ingest-answer.json")"
 }
 ready() { # service
@@ -168,7 +171,7 @@ log "services ready (topic $TOPIC, table $TABLE, schema $SCHEMA)"
 # The live page in headless Chromium, open before any event arrives: it must update by itself.
 command -v chromium >/dev/null || fail "chromium is missing (apt-get install chromium): needed for the live page check"
 (cd "$REPO/deploy/local/browser" && { [[ -d node_modules/playwright-core ]] || npm install --no-audit --no-fund --loglevel=error; })
-node "$REPO/deploy/local/browser/live-view-check.mjs" http://127.0.0.1:8081/ 12 boiler-hot "$WORK/live-view.json" \
+node "$REPO/deploy/local/browser/live-view-check.mjs" http://127.0.0.1:${PORT[analyzer]}/ 12 boiler-hot "$WORK/live-view.json" \
   >"$WORK/browser.log" 2>&1 &
 BROWSER_PID=$!
 for _ in $(seq 1 60); do grep -q '^ready' "$WORK/browser.log" && break; sleep 0.5; done
@@ -327,15 +330,15 @@ python3 -c "import json,sys; [print('[e2e] live page: ' + s) for s in json.load(
 if [[ "$SECURE" == true ]]; then
   # Without the token /ingest refuses, and no secret (passwords, the token) is in any service's log.
   code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/x-ndjson' --data-binary @"$WORK/part-a.ndjson" \
-    http://127.0.0.1:8080/ingest)
+    http://127.0.0.1:${PORT[producer]}/ingest)
   [[ "$code" == 401 ]] || fail "/ingest without the token answered $code, expected 401"
   code=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/x-ndjson' -H 'Authorization: Bearer wrong' \
-    --data-binary @"$WORK/part-a.ndjson" http://127.0.0.1:8080/ingest)
+    --data-binary @"$WORK/part-a.ndjson" http://127.0.0.1:${PORT[producer]}/ingest)
   [[ "$code" == 401 ]] || fail "/ingest with a wrong token answered $code, expected 401"
   in_ch_after=$(ch "SELECT count() FROM streaming_arrow.\`$TABLE\` FINAL")
   [[ "$in_ch_after" == "$ROWS" ]] || fail "after the refused requests ClickHouse holds $in_ch_after rows, expected $ROWS"
   log "/ingest without the token and with a wrong one: 401, nothing stored"
-  curl -s http://127.0.0.1:8080/q/metrics >"$WORK/producer-metrics.txt" || true
+  curl -s http://127.0.0.1:${PORT[producer]}/q/metrics >"$WORK/producer-metrics.txt" || true
   if grep -lF -f <(secure_secrets) "$WORK"/*.log "$WORK/producer-metrics.txt" >"$WORK/leaks.txt" 2>/dev/null; then
     fail "a password or the token is printed in $(tr '\n' ' ' <"$WORK/leaks.txt")"
   fi
