@@ -82,10 +82,15 @@ if [[ "$SECURE" == true ]]; then
     "sink_$ID" "analyzer_$ID" >"$WORK/acls.log" 2>&1 || fail "cannot grant the run's ACLs: $(tail -5 "$WORK/acls.log")"
 fi
 
-# The topic exists before anyone reads it, with arrow_tables' 4 partitions, as on the stack.
+# The run's topics exist before anyone uses them, with the partitions of the stack's (stack.sh TOPICS): on the secure
+# stack the services may not create topics (no CREATE ACL), so without this the analyzer's outputs were refused
+# (TopicAuthorizationException) for the whole secure run, unnoticed while its windows reached PostgreSQL first.
 KAFKA_LIBS="$(ls -d "${STREAMING_ARROW_CACHE:-${STREAMING_ARROW_HOME:-$REPO/.local-stack}/cache}"/kafka-* | head -1)"
-java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADMIN_BOOTSTRAP" \
-  --create --topic "$TOPIC" --partitions 4 --replication-factor 1 >"$WORK/topic.log" 2>&1 || fail "cannot create $TOPIC: $(tail -3 "$WORK/topic.log")"
+for topic_partitions in "$TOPIC:4" "aggregates_$ID:4" "alerts_$ID:4" "dlq_$ID:1"; do
+  java -cp "$KAFKA_LIBS/*" -Dlog4j2.level=WARN org.apache.kafka.tools.TopicCommand --bootstrap-server "$ADMIN_BOOTSTRAP" \
+    --create --if-not-exists --topic "${topic_partitions%:*}" --partitions "${topic_partitions##*:}" --replication-factor 1 \
+    >>"$WORK/topic.log" 2>&1 || fail "cannot create ${topic_partitions%:*}: $(tail -3 "$WORK/topic.log")"
+done
 
 # --secure: each service configured by environment variables only (deploy/local/security-env.sh).
 # shellcheck source=deploy/local/security-env.sh
@@ -344,6 +349,12 @@ if [[ "$SECURE" == true ]]; then
   fi
   log "no password or token in the services' logs ($(cat "$WORK"/*.log | wc -l) lines) nor in the producer's metrics"
 fi
+# Every service ready at the end: an analyzer whose Kafka outputs are refused stores its windows but says so here.
+for svc in producer analyzer sink; do
+  curl -fsS "http://127.0.0.1:${PORT[$svc]}/q/health/ready" >"$WORK/$svc-ready.json" 2>&1 \
+    || fail "$svc is not ready at the end: $(head -c 600 "$WORK/$svc-ready.json")"
+done
+log "every service ready at the end"
 log "PASS"
 # Leave nothing behind in the stores.
 ch "DROP TABLE IF EXISTS streaming_arrow.\`$TABLE\`" >/dev/null || true
