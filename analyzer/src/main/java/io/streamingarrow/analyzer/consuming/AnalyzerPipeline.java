@@ -172,6 +172,7 @@ public final class AnalyzerPipeline {
     private long emptyMessages;
     private long refusedRows;
     private long redelivered;
+    private long republished;
     private long storeFailures;
     private long publishFailures;
     private long durableUpTo = Long.MIN_VALUE;
@@ -273,7 +274,30 @@ public final class AnalyzerPipeline {
         if (!restored.isEmpty()) {
             LOG.infof("restored progress of %d partition(s) of %s", restored.size(), topic);
         }
+        republishUnpublished();
         prepared = true;
+    }
+
+    /**
+     * Windows and alert transitions an earlier run stored but Kafka never acknowledged (it stopped in between):
+     * their rows are skipped as replays when read again, so they are published from PostgreSQL, first, before
+     * anything this run closes. The earlier run may have had them acknowledged without recording it: then they
+     * are published twice, with the same revision (a reader keeps the highest revision of a window).
+     */
+    private void republishUnpublished() {
+        AnalyzerStore.Unpublished left = store.unpublished(aggregator.spec().sizeMillis(), aggregator.measures())
+                .await().atMost(persistTimeout);
+        if (left.windows().isEmpty() && left.transitions().isEmpty()) {
+            return;
+        }
+        LOG.infof("publishing again %d window(s) and %d alert transition(s) stored by an earlier run whose publication"
+                + " Kafka had not acknowledged", left.windows().size(), left.transitions().size());
+        Batch again = new Batch(left.windows(), left.transitions(), List.of(), Map.of(), Long.MIN_VALUE, batchesDurable,
+                closingBatchesDurable);
+        again.stored = true;
+        republished += left.windows().size() + left.transitions().size();
+        startPublishing(again, left.windows(), nanoClock.getAsLong());
+        unsettled.addFirst(again);
     }
 
     /**
@@ -636,7 +660,8 @@ public final class AnalyzerPipeline {
                 return;
             }
             unsettled.pollFirst();
-            durableUpTo = head.closedUpTo;
+            recordPublished(head);
+            durableUpTo = Math.max(durableUpTo, head.closedUpTo);
             batchesDurable = head.sequence;
             closingBatchesDurable = head.closingSequence;
             if (!head.closed.isEmpty()) {
@@ -681,21 +706,41 @@ public final class AnalyzerPipeline {
                 alertsResolved++;
             }
         }
+        List<ClosedWindow> published = new ArrayList<>(batch.closed);
+        published.addAll(corrected);
+        startPublishing(batch, published, now);
+        return true;
+    }
+
+    /** Sends a stored batch's alert transitions and windows (one message per device). */
+    private void startPublishing(Batch batch, List<ClosedWindow> windows, long now) {
         List<Publication> publications = new ArrayList<>();
         for (AlertTransition t : batch.transitions) {
             publications.add(new Publication(null, t));
         }
-        List<ClosedWindow> published = new ArrayList<>(batch.closed);
-        published.addAll(corrected);
         Map<String, List<ClosedWindow>> byDevice = new LinkedHashMap<>();
-        for (ClosedWindow window : published) {
+        for (ClosedWindow window : windows) {
             byDevice.computeIfAbsent(window.device(), d -> new ArrayList<>()).add(window);
         }
-        byDevice.values().forEach(windows -> publications.add(new Publication(windows, null)));
+        byDevice.values().forEach(deviceWindows -> publications.add(new Publication(deviceWindows, null)));
         batch.publications = publications;
         batch.publishStartedNanos = now;
         send(publications);
-        return true;
+    }
+
+    /** Records in PostgreSQL that Kafka took the batch; not waited for (if lost, a restart publishes it again). */
+    private void recordPublished(Batch batch) {
+        List<ClosedWindow> windows = new ArrayList<>();
+        for (Publication p : batch.publications) {
+            if (p.windows != null) {
+                windows.addAll(p.windows);
+            }
+        }
+        if (windows.isEmpty() && batch.transitions.isEmpty()) {
+            return;
+        }
+        store.markPublished(windows, batch.transitions).subscribe().with(done -> { },
+                error -> LOG.debugf("could not record a published batch (a restart would publish it again): %s", describe(error)));
     }
 
     private void send(List<Publication> publications) {
@@ -845,6 +890,11 @@ public final class AnalyzerPipeline {
 
     public synchronized long refusedRows() {
         return refusedRows;
+    }
+
+    /** Windows and alert transitions published again at start, stored by an earlier run but never acknowledged. */
+    public synchronized long republishedResults() {
+        return republished;
     }
 
     public synchronized long redeliveredMessages() {

@@ -206,6 +206,9 @@ public class AnalyzerService {
                 .description("Null (tombstone) or empty messages, dead-lettered").register(meters);
         FunctionCounter.builder("analyzer.messages.redelivered", p, AnalyzerPipeline::redeliveredMessages)
                 .description("Messages Kafka delivered again in this run (after a rebalance), skipped").register(meters);
+        FunctionCounter.builder("analyzer.results.republished", p, AnalyzerPipeline::republishedResults)
+                .description("Windows and alert transitions an earlier run stored but Kafka never acknowledged, published at start")
+                .register(meters);
         FunctionCounter.builder("analyzer.partitions.taken", p, AnalyzerPipeline::partitionsTaken)
                 .description("Partitions taken over from other consumers (read from their last commit)").register(meters);
         FunctionCounter.builder("analyzer.partitions.given.away", p, AnalyzerPipeline::partitionsGivenAway)

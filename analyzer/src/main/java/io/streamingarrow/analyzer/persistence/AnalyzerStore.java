@@ -83,7 +83,14 @@ public final class AnalyzerStore {
                         + " PRIMARY KEY (topic, kafka_partition, window_size_ms, window_slide_ms))",
                 // Progress rows of earlier versions did not record it: treat everything they read as a replay.
                 "ALTER TABLE " + schema + ".analyzer_progress ADD COLUMN IF NOT EXISTS read_through_offset bigint"
-                        + " NOT NULL DEFAULT " + Long.MAX_VALUE);
+                        + " NOT NULL DEFAULT " + Long.MAX_VALUE,
+                // Stored but not yet acknowledged by Kafka: published again by the next analyzer to start
+                // (republishUnpublished). Rows of earlier versions count as published.
+                "ALTER TABLE " + schema + ".window_aggregates ADD COLUMN IF NOT EXISTS unpublished boolean NOT NULL DEFAULT false",
+                "CREATE INDEX IF NOT EXISTS window_aggregates_unpublished ON " + schema + ".window_aggregates (window_start)"
+                        + " WHERE unpublished",
+                "ALTER TABLE " + schema + ".alerts ADD COLUMN IF NOT EXISTS open_unpublished boolean NOT NULL DEFAULT false",
+                "ALTER TABLE " + schema + ".alerts ADD COLUMN IF NOT EXISTS resolve_unpublished boolean NOT NULL DEFAULT false");
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (String statement : statements) {
             chain = chain.chain(() -> pool.query(statement).execute().replaceWithVoid());
@@ -185,11 +192,12 @@ public final class AnalyzerStore {
                     w.values().count(), time(w.values().firstTs()), time(w.values().lastTs()), stats, w.revision())));
         }
         return tx.preparedQuery("INSERT INTO " + schema + ".window_aggregates"
-                        + " (device, window_start, window_size_ms, window_end, row_count, first_ts, last_ts, stats, revision)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                        + " (device, window_start, window_size_ms, window_end, row_count, first_ts, last_ts, stats, revision,"
+                        + " unpublished) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true)"
                         + " ON CONFLICT (device, window_start, window_size_ms) DO UPDATE SET"
                         + " window_end = EXCLUDED.window_end, row_count = EXCLUDED.row_count, first_ts = EXCLUDED.first_ts,"
-                        + " last_ts = EXCLUDED.last_ts, stats = EXCLUDED.stats, revision = EXCLUDED.revision, updated_at = now()")
+                        + " last_ts = EXCLUDED.last_ts, stats = EXCLUDED.stats, revision = EXCLUDED.revision, updated_at = now(),"
+                        + " unpublished = true")
                 .executeBatch(rows).replaceWithVoid();
     }
 
@@ -198,14 +206,14 @@ public final class AnalyzerStore {
         for (AlertTransition t : transitions) {
             if (t.state() == AlertTransition.State.OPEN) {
                 chain = chain.chain(() -> tx.preparedQuery("INSERT INTO " + schema + ".alerts"
-                                + " (rule, severity, device, state, opened_window_end, open_value, open_condition)"
-                                + " VALUES ($1, $2, $3, 'open', $4, $5, $6) ON CONFLICT (rule, device, opened_window_end) DO NOTHING")
+                                + " (rule, severity, device, state, opened_window_end, open_value, open_condition, open_unpublished)"
+                                + " VALUES ($1, $2, $3, 'open', $4, $5, $6, true) ON CONFLICT (rule, device, opened_window_end) DO NOTHING")
                         .execute(Tuple.from(java.util.Arrays.asList(t.rule(), t.severity(), t.device(), time(t.windowEndMicros()),
                                 t.value(), t.condition())))
                         .replaceWithVoid());
             } else {
                 chain = chain.chain(() -> tx.preparedQuery("UPDATE " + schema + ".alerts SET state = 'resolved',"
-                                + " resolved_window_end = $3, resolve_value = $4, resolve_condition = $5"
+                                + " resolved_window_end = $3, resolve_value = $4, resolve_condition = $5, resolve_unpublished = true"
                                 + " WHERE rule = $1 AND device = $2 AND state = 'open'")
                         .execute(Tuple.from(java.util.Arrays.asList(t.rule(), t.device(), time(t.windowEndMicros()),
                                 t.value(), t.condition())))
@@ -262,6 +270,76 @@ public final class AnalyzerStore {
                     }
                     return windows;
                 });
+    }
+
+    /**
+     * Records that Kafka acknowledged these windows (at these revisions) and alert transitions. Best effort: if it
+     * is lost, the next analyzer to start publishes them again (a duplicate, never a gap).
+     */
+    public Uni<Void> markPublished(List<ClosedWindow> windows, List<AlertTransition> transitions) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        if (!windows.isEmpty()) {
+            List<Tuple> rows = new ArrayList<>(windows.size());
+            for (ClosedWindow w : windows) {
+                rows.add(Tuple.of(w.device(), time(w.startMicros()), w.sizeMillis(), w.revision()));
+            }
+            // Only the revision published: a correction stored meanwhile stays to be published.
+            chain = chain.chain(() -> pool.preparedQuery("UPDATE " + schema + ".window_aggregates SET unpublished = false"
+                            + " WHERE device = $1 AND window_start = $2 AND window_size_ms = $3 AND revision = $4")
+                    .executeBatch(rows).replaceWithVoid());
+        }
+        for (AlertTransition t : transitions) {
+            String sql = t.state() == AlertTransition.State.OPEN
+                    ? "UPDATE " + schema + ".alerts SET open_unpublished = false WHERE rule = $1 AND device = $2 AND opened_window_end = $3"
+                    : "UPDATE " + schema + ".alerts SET resolve_unpublished = false WHERE rule = $1 AND device = $2 AND resolved_window_end = $3";
+            chain = chain.chain(() -> pool.preparedQuery(sql)
+                    .execute(Tuple.of(t.rule(), t.device(), time(t.windowEndMicros()))).replaceWithVoid());
+        }
+        return chain;
+    }
+
+    /** What an earlier run stored but Kafka never acknowledged: windows (oldest first) and alert transitions. */
+    public record Unpublished(List<ClosedWindow> windows, List<AlertTransition> transitions) {
+    }
+
+    public Uni<Unpublished> unpublished(long sizeMs, List<String> measures) {
+        Uni<List<ClosedWindow>> windows = pool.preparedQuery("SELECT device, window_start, window_end, row_count, first_ts,"
+                        + " last_ts, stats, revision FROM " + schema + ".window_aggregates WHERE unpublished AND window_size_ms = $1"
+                        + " ORDER BY window_start, device")
+                .execute(Tuple.of(sizeMs))
+                .map(rows -> {
+                    List<ClosedWindow> found = new ArrayList<>();
+                    for (Row row : rows) {
+                        found.add(new ClosedWindow(row.getString("device"), micros(row.getOffsetDateTime("window_start")),
+                                micros(row.getOffsetDateTime("window_end")), sizeMs, measures, stored(row, measures),
+                                row.getInteger("revision")));
+                    }
+                    return found;
+                });
+        Uni<List<AlertTransition>> alerts = pool.query("SELECT rule, severity, device, opened_window_end, open_value,"
+                        + " open_condition, resolved_window_end, resolve_value, resolve_condition, open_unpublished,"
+                        + " resolve_unpublished FROM " + schema + ".alerts WHERE open_unpublished OR resolve_unpublished"
+                        + " ORDER BY opened_window_end, id").execute()
+                .map(rows -> {
+                    List<AlertTransition> found = new ArrayList<>();
+                    long sizeMicros = sizeMs * 1000;
+                    for (Row row : rows) {
+                        if (row.getBoolean("open_unpublished")) {
+                            long end = micros(row.getOffsetDateTime("opened_window_end"));
+                            found.add(new AlertTransition(row.getString("rule"), row.getString("severity"), row.getString("device"),
+                                    AlertTransition.State.OPEN, end - sizeMicros, end, row.getDouble("open_value"),
+                                    row.getString("open_condition")));
+                        }
+                        if (row.getBoolean("resolve_unpublished") && row.getOffsetDateTime("resolved_window_end") != null) {
+                            long end = micros(row.getOffsetDateTime("resolved_window_end"));
+                            found.add(new AlertTransition(row.getString("rule"), row.getString("severity"), row.getString("device"),
+                                    AlertTransition.State.RESOLVED, end - sizeMicros, end, row.getDouble("resolve_value"),
+                                    row.getString("resolve_condition")));
+                        }
+                    }
+                    return found;
+                });
+        return windows.chain(w -> alerts.map(a -> new Unpublished(w, a)));
     }
 
     /** (rule, device) of every open alert, to restore the alert engine after a restart. */
