@@ -154,6 +154,12 @@ public final class AnalyzerStore {
         return chain.map(done -> corrected);
     }
 
+    /** A stored window read back (device, window_start, window_end, row_count, first_ts, last_ts, stats, revision). */
+    private static ClosedWindow window(Row row, long sizeMs, List<String> measures) {
+        return new ClosedWindow(row.getString("device"), micros(row.getOffsetDateTime("window_start")),
+                micros(row.getOffsetDateTime("window_end")), sizeMs, measures, stored(row, measures), row.getInteger("revision"));
+    }
+
     private static WindowAccumulator stored(Row row, List<String> measures) {
         JsonObject stats = row.getJsonObject("stats");
         int n = measures.size();
@@ -264,9 +270,7 @@ public final class AnalyzerStore {
                 .map(rows -> {
                     List<ClosedWindow> windows = new ArrayList<>();
                     for (Row row : rows) {
-                        windows.add(new ClosedWindow(row.getString("device"), micros(row.getOffsetDateTime("window_start")),
-                                micros(row.getOffsetDateTime("window_end")), sizeMs, measures, stored(row, measures),
-                                row.getInteger("revision")));
+                        windows.add(window(row, sizeMs, measures));
                     }
                     return windows;
                 });
@@ -310,9 +314,7 @@ public final class AnalyzerStore {
                 .map(rows -> {
                     List<ClosedWindow> found = new ArrayList<>();
                     for (Row row : rows) {
-                        found.add(new ClosedWindow(row.getString("device"), micros(row.getOffsetDateTime("window_start")),
-                                micros(row.getOffsetDateTime("window_end")), sizeMs, measures, stored(row, measures),
-                                row.getInteger("revision")));
+                        found.add(window(row, sizeMs, measures));
                     }
                     return found;
                 });

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -144,15 +145,15 @@ class UnpublishedResultsTest {
         return pool.query(sql).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
     }
 
-    private void awaitNothingUnpublished() throws InterruptedException {
-        for (int i = 0; i < 100 && count("SELECT count(*) FROM " + schema + ".window_aggregates WHERE unpublished")
-                + count("SELECT count(*) FROM " + schema + ".alerts WHERE open_unpublished OR resolve_unpublished") > 0; i++) {
-            Thread.sleep(50); // recorded without waiting, after Kafka's acknowledgement
-        }
+    /** Recorded without waiting, after Kafka's acknowledgement. */
+    private void awaitNothingUnpublished() {
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> count("SELECT count(*) FROM " + schema
+                + ".window_aggregates WHERE unpublished")
+                + count("SELECT count(*) FROM " + schema + ".alerts WHERE open_unpublished OR resolve_unpublished") == 0);
     }
 
     @Test
-    void resultsStoredButNeverAcknowledgedArePublishedByTheNextRunOnce(BufferAllocator allocator) throws Exception {
+    void resultsStoredButNeverAcknowledgedArePublishedByTheNextRunOnce(BufferAllocator allocator) {
         AnalyzerStore store = new AnalyzerStore(pool, schema);
         store.migrate().await().atMost(Duration.ofSeconds(30));
         List<byte[]> messages = messages(allocator);
