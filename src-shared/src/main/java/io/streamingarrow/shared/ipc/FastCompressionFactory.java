@@ -18,7 +18,7 @@ import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 
 /**
- * Arrow IPC codecs: zstd from Arrow's own factory (zstd-jni), LZ4 frames through lz4-java. Arrow's LZ4 frame codec
+ * Arrow IPC codecs: zstd through reused zstd-jni contexts ({@link ZstdContextCodec}), LZ4 frames through lz4-java. Arrow's LZ4 frame codec
  * (commons-compress, a pure-Java compressor) encoded about 3 000 rows/s in deploy/jmh's CodecBenchmark, so a
  * producer set to {@code lz4_frame} all but stalled; lz4-java writes the same standard LZ4 frame format at memory
  * speed, with independent blocks, which every reader takes. lz4-java reads only such frames: frames with linked
@@ -36,6 +36,7 @@ public final class FastCompressionFactory implements CompressionCodec.Factory {
     public CompressionCodec createCodec(CompressionUtil.CodecType codecType) {
         return switch (codecType) {
             case LZ4_FRAME -> Lz4FrameCodec.INSTANCE;
+            case ZSTD -> new ZstdContextCodec(ZstdContextCodec.DEFAULT_LEVEL);
             case NO_COMPRESSION -> NoCompressionCodec.INSTANCE;
             default -> CommonsCompressionFactory.INSTANCE.createCodec(codecType);
         };
@@ -45,6 +46,7 @@ public final class FastCompressionFactory implements CompressionCodec.Factory {
     public CompressionCodec createCodec(CompressionUtil.CodecType codecType, int compressionLevel) {
         return switch (codecType) {
             case LZ4_FRAME -> Lz4FrameCodec.INSTANCE;
+            case ZSTD -> new ZstdContextCodec(compressionLevel);
             case NO_COMPRESSION -> NoCompressionCodec.INSTANCE;
             default -> CommonsCompressionFactory.INSTANCE.createCodec(codecType, compressionLevel);
         };
