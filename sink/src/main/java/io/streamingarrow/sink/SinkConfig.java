@@ -56,9 +56,11 @@ public interface SinkConfig {
          * refuse an INSERT), off the heap, in chunks reused from one INSERT to the next: enough for max-in-flight
          * INSERTs and the one filling at max-bytes (the fleet's values are about 0.3 times their Native blocks). Beyond
          * it a chunk comes from the heap (counted by {@code sink.insert.memory.overflow}); the batcher's own bounds keep
-         * that rare.
+         * that rare. 32 MiB rather than the 47 MiB that 3 full 12 MiB buffers and their values take: it keeps the sink
+         * within 256 MB RSS at full speed with its 80 MB heap (docs/performance.md); when it is full the buffer being
+         * filled goes as it is, so the second INSERT slot mostly carries a smaller INSERT.
          */
-        @WithDefault("50331648")
+        @WithDefault("33554432")
         long memory();
 
         /** INSERTs sent and not yet answered; with one full buffer waiting, consumption pauses beyond this. */
