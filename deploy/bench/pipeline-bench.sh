@@ -4,7 +4,7 @@
 # local stack; then the analyzer and a Kafka Streams application draining the same events. Prints one table of
 # medians with their spread and the ratios against the same repetition's baselines; writes
 # deploy/bench/results/pipeline-<time>.{txt,json,csv,svg,png}.
-#   deploy/bench/pipeline-bench.sh                 (about 15 minutes on 2 cores, build included)
+#   deploy/bench/pipeline-bench.sh                 (about 20 minutes on 2 quiet cores, build included)
 #   deploy/bench/pipeline-bench.sh --repeat 5 --rows 4000000  (options: deploy/bench/pipeline_bench.py --help)
 #   deploy/bench/pipeline-bench.sh --no-build ...  (use the jars already built)
 #   deploy/bench/pipeline-bench.sh --phases ours --transports java-client,vertx
