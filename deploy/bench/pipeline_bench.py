@@ -278,6 +278,15 @@ def service_jvm_options(module):
     raise RuntimeError(f"{module}: no quarkus.kubernetes.env.vars.jdk-java-options in application.properties")
 
 
+def native_executable(module):
+    target = os.path.join(REPO, module, "target")
+    runners = sorted(f for f in os.listdir(target) if f.endswith("-runner")) if os.path.isdir(target) else []
+    if not runners:
+        raise RuntimeError(f"{module} has no native executable in {target}: build them with deploy/native/build.sh "
+                           "(deploy/native/README.md), or run with --runtime jvm")
+    return os.path.join(target, runners[0])
+
+
 class Bench:
 
     def __init__(self, args):
@@ -304,6 +313,8 @@ class Bench:
     def java(self, *arguments, module=None, heap=None, profile=None):
         # A service runs with its deployed JVM options (service_jvm_options) unless --heap overrides the heap.
         # Out of heap, a service exits (as the deployed ones do) and the run fails loudly instead of stalling.
+        if module and self.args.runtime == "native":
+            return self.native_command(module, arguments, heap)
         flags = service_jvm_options(module) if module else ["--add-opens=java.base/java.nio=ALL-UNNAMED",
                                                             "-XX:+ExitOnOutOfMemoryError"]
         if heap or not module:
@@ -313,6 +324,16 @@ class Bench:
         if profile:
             flags.append(f"-XX:StartFlightRecording=filename={profile},settings=profile,dumponexit=true")
         return ["java", *flags, *arguments]
+
+    def native_command(self, module, arguments, heap):
+        """The service's native executable (deploy/native/build.sh) with the same system properties and the same
+        maximum heap as its JVM deployment; the JVM-only options (metaspace, code cache, collector) do not apply."""
+        runner = native_executable(module)
+        heap_flags = [f for f in service_jvm_options(module) if f.startswith("-Xmx")]
+        if heap:
+            heap_flags = [f"-Xmx{heap}"]
+        properties = [a for a in arguments if a.startswith("-D")]
+        return [runner, *heap_flags, *properties]
 
     def bench_tool(self, main, *arguments):
         answer = subprocess.run(["java", "-cp", self.bench_classpath, f"io.streamingarrow.bench.json.{main}", *arguments],
@@ -902,7 +923,8 @@ class Bench:
         lines = []
         add = lines.append
         loads = ", ".join(f"{r['load_before']:.1f}-{r.get('load_after', float('nan')):.1f}" for r in reps)
-        add(f"Streaming Arrow pipeline benchmark, {self.stamp} UTC, {os.cpu_count()} cores, ClickHouse {self.server_version}")
+        add(f"Streaming Arrow pipeline benchmark, {self.stamp} UTC, {os.cpu_count()} cores, ClickHouse {self.server_version}, "
+            + ("services as native executables" if self.args.runtime == "native" else "services on the JVM"))
         add(f"{len(reps)} repetitions of {self.args.rows:,} rows; each cell: median (lowest-highest); "
             f"load average (1 min) before-after each repetition: {loads}")
         add("")
@@ -1196,10 +1218,22 @@ def main():
     parser.add_argument("--out", default=os.path.join(REPO, "deploy/bench/results"))
     parser.add_argument("--phases", default="ours,ceiling,json,freshness,analyzer",
                         help="which phases run (ceiling and analyzer need ours)")
+    parser.add_argument("--runtime", choices=("jvm", "native"), default="jvm",
+                        help="run the three services on the JVM (their deployed JDK_JAVA_OPTIONS) or as the native "
+                             "executables in <service>/target/*-runner (deploy/native/build.sh), with the same "
+                             "properties and -Xmx; --profile and --nmt apply to the JVM only")
     parser.add_argument("--transports", default="java-client",
                         help="sink transports (sink.clickhouse.transport) of the full-speed run, each in turn within a "
                              "repetition, e.g. java-client,vertx; the first is the one the main table reports")
-    bench = Bench(parser.parse_args())
+    args = parser.parse_args()
+    if args.runtime == "native" and (args.nmt or args.profile):
+        parser.error("--nmt and --profile need the JVM (--runtime jvm)")
+    for module in (("producer", "sink", "analyzer") if args.runtime == "native" else ()):
+        try:
+            native_executable(module)  # before anything starts
+        except RuntimeError as e:
+            parser.error(str(e))
+    bench = Bench(args)
     phases = bench.args.phases.split(",")
     try:
         bench.run_repetitions()
