@@ -31,53 +31,17 @@ class FastCompressionFactoryTest {
 
     @Test
     void arrowsOwnCodecReadsOurLz4Frames(BufferAllocator allocator) throws Exception {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            message = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.STREAM, IpcCompression.LZ4_FRAME, 1));
-        }
-        try (ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(message), allocator,
-                CommonsCompressionFactory.INSTANCE)) {
-            assertTrue(reader.loadNextBatch());
-            SeedRowAssertions.assertRows(reader.getVectorSchemaRoot(), 0);
-        }
+        assertArrowsOwnCodecReads(allocator, seedMessage(allocator, IpcFraming.STREAM, IpcCompression.LZ4_FRAME));
     }
 
     @Test
     void ourDecoderReadsArrowsOwnLz4Frames(BufferAllocator allocator) throws Exception {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            byte[] plain = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.FILE, IpcCompression.NONE, 1));
-            // Re-written with Arrow's own LZ4 frame codec.
-            try (ArrowFileReader reader = new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(plain), allocator);
-                 var out = new java.io.ByteArrayOutputStream();
-                 ArrowFileWriter writer = new ArrowFileWriter(reader.getVectorSchemaRoot(), null,
-                         java.nio.channels.Channels.newChannel(out), null, IpcOption.DEFAULT,
-                         CommonsCompressionFactory.INSTANCE, CompressionUtil.CodecType.LZ4_FRAME, java.util.Optional.empty())) {
-                writer.start();
-                assertTrue(reader.loadNextBatch());
-                writer.writeBatch();
-                writer.end();
-                writer.close();
-                message = out.toByteArray();
-            }
-        }
-        int[] rows = {0};
-        new ArrowIpcDecoder(DecodeLimits.DEFAULT).decode(message, (batch, index) -> {
-            SeedRowAssertions.assertRows(batch, 0);
-            rows[0] += batch.getRowCount();
-        });
-        assertEquals(5000, rows[0]);
+        assertOurDecoderReads(rewrittenByArrow(allocator, CompressionUtil.CodecType.LZ4_FRAME, java.util.Optional.empty()));
     }
 
     @Test
     void aCorruptLz4FrameIsRefusedAsCorrupt(BufferAllocator allocator) {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            message = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.STREAM, IpcCompression.LZ4_FRAME, 1));
-        }
+        byte[] message = seedMessage(allocator, IpcFraming.STREAM, IpcCompression.LZ4_FRAME);
         // The LZ4 frame magic number (04 22 4D 18) of the first compressed buffer, broken.
         int at = indexOf(message, new byte[] {0x04, 0x22, 0x4D, 0x18});
         assertTrue(at > 0, "an LZ4 frame in the message");
@@ -89,52 +53,17 @@ class FastCompressionFactoryTest {
 
     @Test
     void arrowsOwnCodecReadsOurZstd(BufferAllocator allocator) throws Exception {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            message = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.FILE, IpcCompression.ZSTD, 1));
-        }
-        try (ArrowFileReader reader = new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(message), allocator,
-                CommonsCompressionFactory.INSTANCE)) {
-            assertTrue(reader.loadNextBatch());
-            SeedRowAssertions.assertRows(reader.getVectorSchemaRoot(), 0);
-        }
+        assertArrowsOwnCodecReads(allocator, seedMessage(allocator, IpcFraming.FILE, IpcCompression.ZSTD));
     }
 
     @Test
     void ourDecoderReadsArrowsOwnZstd(BufferAllocator allocator) throws Exception {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            byte[] plain = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.FILE, IpcCompression.NONE, 1));
-            try (ArrowFileReader reader = new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(plain), allocator);
-                 var out = new java.io.ByteArrayOutputStream();
-                 ArrowFileWriter writer = new ArrowFileWriter(reader.getVectorSchemaRoot(), null,
-                         java.nio.channels.Channels.newChannel(out), null, IpcOption.DEFAULT,
-                         CommonsCompressionFactory.INSTANCE, CompressionUtil.CodecType.ZSTD, java.util.Optional.of(1))) {
-                writer.start();
-                assertTrue(reader.loadNextBatch());
-                writer.writeBatch();
-                writer.end();
-                writer.close();
-                message = out.toByteArray();
-            }
-        }
-        int[] rows = {0};
-        new ArrowIpcDecoder(DecodeLimits.DEFAULT).decode(message, (batch, index) -> {
-            SeedRowAssertions.assertRows(batch, 0);
-            rows[0] += batch.getRowCount();
-        });
-        assertEquals(5000, rows[0]);
+        assertOurDecoderReads(rewrittenByArrow(allocator, CompressionUtil.CodecType.ZSTD, java.util.Optional.of(1)));
     }
 
     @Test
     void aCorruptZstdFrameIsRefusedAsCorruptAndTheNextMessageStillDecodes(BufferAllocator allocator) {
-        byte[] message;
-        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
-            SeedRows.fill(builder, 0, 5000);
-            message = builder.encodeAndReset(new ArrowIpcEncoder(IpcFraming.STREAM, IpcCompression.ZSTD, 1));
-        }
+        byte[] message = seedMessage(allocator, IpcFraming.STREAM, IpcCompression.ZSTD);
         byte[] broken = message.clone();
         // The zstd frame magic number (28 B5 2F FD) of the first compressed buffer, then the frame header after it.
         int at = indexOf(broken, new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD});
@@ -186,6 +115,52 @@ class FastCompressionFactoryTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** 5 000 seed rows encoded by our encoder. */
+    private static byte[] seedMessage(BufferAllocator allocator, IpcFraming framing, IpcCompression compression) {
+        try (SeedBatchBuilder builder = new SeedBatchBuilder(allocator, 5000)) {
+            SeedRows.fill(builder, 0, 5000);
+            return builder.encodeAndReset(new ArrowIpcEncoder(framing, compression, 1));
+        }
+    }
+
+    /** Reads a message (file or stream framing) with Arrow's own codecs (commons-compress, zstd's one-shot calls). */
+    private static void assertArrowsOwnCodecReads(BufferAllocator allocator, byte[] message) throws Exception {
+        boolean file = message.length > 6 && new String(message, 0, 6, java.nio.charset.StandardCharsets.US_ASCII).equals("ARROW1");
+        try (var reader = file
+                ? new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(message), allocator, CommonsCompressionFactory.INSTANCE)
+                : new ArrowStreamReader(new ByteArrayInputStream(message), allocator, CommonsCompressionFactory.INSTANCE)) {
+            assertTrue(reader.loadNextBatch());
+            SeedRowAssertions.assertRows(reader.getVectorSchemaRoot(), 0);
+        }
+    }
+
+    /** The seed rows written again by Arrow's own writer and codec. */
+    private static byte[] rewrittenByArrow(BufferAllocator allocator, CompressionUtil.CodecType codec,
+                                           java.util.Optional<Integer> level) throws Exception {
+        byte[] plain = seedMessage(allocator, IpcFraming.FILE, IpcCompression.NONE);
+        try (ArrowFileReader reader = new ArrowFileReader(new ByteArrayReadableSeekableByteChannel(plain), allocator);
+             var out = new java.io.ByteArrayOutputStream();
+             ArrowFileWriter writer = new ArrowFileWriter(reader.getVectorSchemaRoot(), null,
+                     java.nio.channels.Channels.newChannel(out), null, IpcOption.DEFAULT,
+                     CommonsCompressionFactory.INSTANCE, codec, level)) {
+            writer.start();
+            assertTrue(reader.loadNextBatch());
+            writer.writeBatch();
+            writer.end();
+            writer.close();
+            return out.toByteArray();
+        }
+    }
+
+    private static void assertOurDecoderReads(byte[] message) {
+        int[] rows = {0};
+        new ArrowIpcDecoder(DecodeLimits.DEFAULT).decode(message, (batch, index) -> {
+            SeedRowAssertions.assertRows(batch, 0);
+            rows[0] += batch.getRowCount();
+        });
+        assertEquals(5000, rows[0]);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
