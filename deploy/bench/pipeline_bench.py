@@ -1226,11 +1226,12 @@ def main():
                         help="sink transports (sink.clickhouse.transport) of the full-speed run, each in turn within a "
                              "repetition, e.g. java-client,vertx; the first is the one the main table reports")
     args = parser.parse_args()
-    if args.runtime == "native" and (args.nmt or args.profile):
-        parser.error("--nmt and --profile need the JVM (--runtime jvm)")
-    for module in (("producer", "sink", "analyzer") if args.runtime == "native" else ()):
+    if args.runtime == "native":
+        if args.nmt or args.profile:
+            parser.error("--nmt and --profile need the JVM (--runtime jvm)")
         try:
-            native_executable(module)  # before anything starts
+            for module in ("producer", "sink", "analyzer"):
+                native_executable(module)  # before anything starts
         except RuntimeError as e:
             parser.error(str(e))
     bench = Bench(args)

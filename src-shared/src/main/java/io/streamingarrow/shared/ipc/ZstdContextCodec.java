@@ -33,7 +33,9 @@ final class ZstdContextCodec extends AbstractCompressionCodec {
     /** zstd-jni's context API takes int lengths; the batch limits keep buffers far below this. */
     private static final long MAX_CONTEXT_BYTES = Integer.MAX_VALUE - (64L << 20);
 
-    private static final Pool<ZstdCompressCtx> COMPRESSORS = new Pool<>(ZstdCompressCtx::new);
+    /** A plain frame with its content size and no checksum (what zstd's one-shot call writes), set once per context. */
+    private static final Pool<ZstdCompressCtx> COMPRESSORS = new Pool<>(
+            () -> new ZstdCompressCtx().setContentSize(true).setChecksum(false));
     private static final Pool<ZstdDecompressCtx> DECOMPRESSORS = new Pool<>(ZstdDecompressCtx::new);
 
     private final int level;
@@ -53,9 +55,7 @@ final class ZstdContextCodec extends AbstractCompressionCodec {
         ZstdCompressCtx context = COMPRESSORS.take();
         boolean healthy = false;
         try {
-            context.setLevel(level);
-            context.setContentSize(true);
-            context.setChecksum(false);
+            context.setLevel(level); // codecs of any level share the pool
             int written = context.compressDirectByteBuffer(out.nioBuffer(CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH, (int) bound),
                     0, (int) bound, uncompressed.nioBuffer(0, (int) length), 0, (int) length);
             out.writerIndex(CompressionUtil.SIZE_OF_UNCOMPRESSED_LENGTH + written);
