@@ -5,7 +5,10 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 
-/** Reads any integer or floating-point column as double, for aggregation. */
+/**
+ * Reads any integer or floating-point column as double, for aggregation. A reader is made per batch and used
+ * while that batch is open.
+ */
 public sealed interface NumericColumn {
 
     boolean isNull(int row);
@@ -30,23 +33,37 @@ public sealed interface NumericColumn {
                 + vector.getField().getType() + " is not numeric");
     }
 
-    record Float32(Float4Vector vector) implements NumericColumn {
+    /** Float32 values, read from the vector's memory ({@link FixedWidthReads}: only while the batch is open). */
+    final class Float32 implements NumericColumn {
+        private final FixedWidthReads reads;
+
+        private Float32(Float4Vector vector) {
+            this.reads = new FixedWidthReads(vector);
+        }
+
         public boolean isNull(int row) {
-            return vector.isNull(row);
+            return reads.isNull(row);
         }
 
         public double get(int row) {
-            return vector.get(row);
+            return Float.intBitsToFloat(reads.int32(row));
         }
     }
 
-    record Float64(Float8Vector vector) implements NumericColumn {
+    /** Float64 values, read from the vector's memory ({@link FixedWidthReads}: only while the batch is open). */
+    final class Float64 implements NumericColumn {
+        private final FixedWidthReads reads;
+
+        private Float64(Float8Vector vector) {
+            this.reads = new FixedWidthReads(vector);
+        }
+
         public boolean isNull(int row) {
-            return vector.isNull(row);
+            return reads.isNull(row);
         }
 
         public double get(int row) {
-            return vector.get(row);
+            return Double.longBitsToDouble(reads.int64(row));
         }
     }
 

@@ -7,16 +7,17 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 /**
  * Reads a timestamp column of any unit, with or without a time zone, as microseconds since the epoch
  * (UTC). Arrow timestamps with a zone are stored as UTC instants and those without as wall-clock
- * values; both are read as the stored number, which is what the seed's writer means.
+ * values; both are read as the stored number, which is what the seed's writer means. A reader is made per
+ * batch and used while that batch is open ({@link FixedWidthReads}).
  */
 public final class TimestampColumn {
 
-    private final TimeStampVector vector;
+    private final FixedWidthReads reads;
     private final long multiplier;
     private final long divisor;
 
     private TimestampColumn(TimeStampVector vector) {
-        this.vector = vector;
+        this.reads = new FixedWidthReads(vector);
         ArrowType.Timestamp type = (ArrowType.Timestamp) vector.getField().getType();
         switch (type.getUnit()) {
             case SECOND -> { multiplier = 1_000_000; divisor = 1; }
@@ -40,17 +41,17 @@ public final class TimestampColumn {
     }
 
     public boolean isNull(int row) {
-        return vector.isNull(row);
+        return reads.isNull(row);
     }
 
     /** Microseconds since the epoch; nanoseconds round toward negative infinity. */
     public long micros(int row) {
-        long raw = vector.get(row);
+        long raw = reads.int64(row);
         return divisor == 1 ? Math.multiplyExact(raw, multiplier) : Math.floorDiv(raw, divisor);
     }
 
     /** The value in the column's own unit, untouched. */
     public long raw(int row) {
-        return vector.get(row);
+        return reads.int64(row);
     }
 }
