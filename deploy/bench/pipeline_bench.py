@@ -278,6 +278,16 @@ def service_jvm_options(module):
     raise RuntimeError(f"{module}: no quarkus.kubernetes.env.vars.jdk-java-options in application.properties")
 
 
+def service_environment(module):
+    """Environment variables every deployment of a service runs with, from the same file: glibc's malloc arenas
+    (quarkus.kubernetes.env.vars.malloc-arena-max, MALLOC_ARENA_MAX in the manifests; pipeline.sh reads it too)."""
+    with open(os.path.join(REPO, module, "src/main/resources/application.properties")) as f:
+        for line in f:
+            if line.startswith("quarkus.kubernetes.env.vars.malloc-arena-max="):
+                return [f"MALLOC_ARENA_MAX={line.split('=', 1)[1].strip()}"]
+    return []
+
+
 def native_executable(module):
     target = os.path.join(REPO, module, "target")
     runners = sorted(f for f in os.listdir(target) if f.endswith("-runner")) if os.path.isdir(target) else []
@@ -323,7 +333,8 @@ class Bench:
             flags.append("-XX:NativeMemoryTracking=summary")
         if profile:
             flags.append(f"-XX:StartFlightRecording=filename={profile},settings=profile,dumponexit=true")
-        return ["java", *flags, *arguments]
+        # Through env(1), which execs java in its own process: the pid measured is the JVM's.
+        return ["env", *(service_environment(module) if module else []), "java", *flags, *arguments]
 
     def native_command(self, module, arguments, heap):
         """The service's native executable (deploy/native/build.sh) with the same system properties and the same
@@ -333,7 +344,7 @@ class Bench:
         if heap:
             heap_flags = [f"-Xmx{heap}"]
         properties = [a for a in arguments if a.startswith("-D")]
-        return [runner, *heap_flags, *properties]
+        return ["env", *service_environment(module), runner, *heap_flags, *properties]
 
     def bench_tool(self, main, *arguments):
         answer = subprocess.run(["java", "-cp", self.bench_classpath, f"io.streamingarrow.bench.json.{main}", *arguments],
@@ -918,7 +929,8 @@ class Bench:
                    "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]}
         results = {"repetitions": reps, "analysis": self.analysis, "ratios": ratios, "machine": machine,
                    "settings": {k: v for k, v in vars(self.args).items() if k != "out"},
-                   "jvm_options": {m: service_jvm_options(m) for m in ("producer", "sink", "analyzer")}}
+                   "jvm_options": {m: service_jvm_options(m) for m in ("producer", "sink", "analyzer")},
+                   "environment": {m: service_environment(m) for m in ("producer", "sink", "analyzer")}}
 
         lines = []
         add = lines.append

@@ -108,6 +108,11 @@ jvm_options() {
   sed -n 's/^quarkus\.kubernetes\.env\.vars\.jdk-java-options=//p' "$REPO/$1/src/main/resources/application.properties"
 }
 
+# And the environment it gets there: glibc's malloc arenas (MALLOC_ARENA_MAX, docs/performance.md).
+service_env() {
+  sed -n 's/^quarkus\.kubernetes\.env\.vars\.malloc-arena-max=/MALLOC_ARENA_MAX=/p' "$REPO/$1/src/main/resources/application.properties"
+}
+
 start_service() {
   local svc="$1"; shift
   local jar="$REPO/$svc/target/quarkus-app/quarkus-run.jar"
@@ -117,7 +122,7 @@ start_service() {
   fi
   # "$@" are -D system properties for this service.
   # shellcheck disable=SC2046 # the options are words
-  java $(jvm_options "$svc") "$@" -jar "$jar" >"$LOGS/$svc.log" 2>&1 &
+  env $(service_env "$svc") java $(jvm_options "$svc") "$@" -jar "$jar" >"$LOGS/$svc.log" 2>&1 &
   PID[$svc]=$!
   log "started $svc (pid ${PID[$svc]}, http ${PORT[$svc]}, log $LOGS/$svc.log)"
 }
