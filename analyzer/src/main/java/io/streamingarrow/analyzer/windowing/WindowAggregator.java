@@ -190,12 +190,18 @@ public final class WindowAggregator {
                 continue;
             }
             names.read(row, deviceBytes);
-            if (holdsNul(deviceBytes.getBuffer(), (int) deviceBytes.getLength())) {
-                refuse(row, RowRefusal.NUL_IN_DEVICE);
-                continue;
+            byte[] name = deviceBytes.getBuffer();
+            int nameLength = (int) deviceBytes.getLength();
+            int device = devices.find(name, nameLength);
+            if (device < 0) {
+                // A name the dictionary holds passed this check when it was added: only new ones are scanned.
+                if (holdsNul(name, nameLength)) {
+                    refuse(row, RowRefusal.NUL_IN_DEVICE);
+                    continue;
+                }
+                device = devices.idOf(name, nameLength);
             }
             maxTs = Math.max(maxTs, ts);
-            int device = devices.idOf(deviceBytes.getBuffer(), (int) deviceBytes.getLength());
             boolean counted = false;
             boolean replayed = false;
             for (long start = spec.firstStart(ts); start <= ts; start += spec.slideMicros()) {
