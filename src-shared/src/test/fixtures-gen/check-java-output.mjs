@@ -64,4 +64,55 @@ for (const { file, batches, rows } of index) {
   check('polars', file, tsDiffering === 0, `${tsDiffering} ts values differ`);
   console.log(`${failures ? 'FAIL' : 'ok  '} ${file}: ${rows.length} rows in ${batches} batch(es) read by Arrow JS and polars`);
 }
+
+// The analyzer's closed windows (AggregateOutputExport in the analyzer module): µs timestamps with a UTC zone,
+// 64-bit integers and doubles with nulls. Timestamps and 64-bit integers are compared as decimal strings.
+const aggregatesIndex = path.join(dir, 'expected-aggregates.json');
+if (fs.existsSync(aggregatesIndex)) {
+  const { file, rows } = JSON.parse(fs.readFileSync(aggregatesIndex, 'utf8'));
+  const bytes = fs.readFileSync(path.join(dir, file));
+  const before = failures;
+  const columns = Object.keys(rows[0]);
+  const TIMES = ['window_start', 'window_end', 'first_ts', 'last_ts'];
+  const asString = (v) => (v === null || v === undefined ? null : BigInt(v).toString());
+
+  const table = arrow.tableFromIPC(bytes);
+  check('arrow-js', file, table.numRows === rows.length, `${table.numRows} rows, want ${rows.length}`);
+  for (const t of TIMES) {
+    const type = table.getChild(t).type;
+    check('arrow-js', file, type.unit === arrow.TimeUnit.MICROSECOND && type.timezone === 'UTC', `${t} type ${type}`);
+  }
+  let bad = 0, offset = 0;
+  for (const batch of table.batches) {
+    for (let i = 0; i < batch.numRows; i++) {
+      const want = rows[offset + i];
+      for (const c of columns) {
+        const child = batch.getChild(c);
+        let got;
+        if (TIMES.includes(c)) {
+          const raw = child.data[0];
+          got = raw.getValid(i) ? raw.values[raw.offset + i].toString() : null;
+        } else if (c === 'window_size_ms' || c === 'row_count') {
+          got = asString(child.get(i));
+        } else {
+          got = child.get(i);
+        }
+        if (got !== want[c] && bad++ < 5) console.log(`  arrow-js aggregates row ${offset + i} ${c}: got ${got}, want ${want[c]}`);
+      }
+    }
+    offset += batch.numRows;
+  }
+  check('arrow-js', file, bad === 0, `${bad} values differ`);
+
+  const df = pl.readIPC(bytes);
+  check('polars', file, df.height === rows.length, `${df.height} rows, want ${rows.length}`);
+  for (const c of columns) {
+    const series = TIMES.includes(c) ? df.getColumn(c).cast(pl.Int64) : df.getColumn(c);
+    const got = series.toArray();
+    const integral = TIMES.includes(c) || c === 'window_size_ms' || c === 'row_count';
+    const differing = rows.filter((r, i) => (integral ? asString(got[i]) : got[i]) !== r[c]).length;
+    check('polars', file, differing === 0, `${differing} values of ${c} differ`);
+  }
+  console.log(`${failures > before ? 'FAIL' : 'ok  '} ${file}: ${rows.length} closed windows read by Arrow JS and polars`);
+}
 process.exit(failures ? 1 : 0);
