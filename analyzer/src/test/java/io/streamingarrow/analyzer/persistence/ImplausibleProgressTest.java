@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.streamingarrow.analyzer.alerting.AlertEngine;
 import io.streamingarrow.analyzer.alerting.AlertTransition;
@@ -31,12 +29,7 @@ import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.streamingarrow.shared.testing.ArrowMemoryExtension;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgPool;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
 
 /**
  * Progress that an earlier version let a year-9999 row push to year 10000 (real PostgreSQL): on restart it
@@ -47,32 +40,15 @@ class ImplausibleProgressTest {
 
     private static final String TOPIC = "arrow_tables";
 
-    private Vertx vertx;
-    private Pool pool;
-    private String schema;
-
-    @BeforeEach
-    void connect() {
-        vertx = Vertx.vertx();
-        PgConnectOptions connect = new PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                .setDatabase("streaming_arrow").setUser("streaming_arrow").setPassword("streaming_arrow");
-        pool = PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(2));
-        schema = "analyzer_implausible_" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void close() {
-        pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await().atMost(Duration.ofSeconds(10));
-        pool.closeAndAwait();
-        vertx.closeAndAwait();
-    }
+    @RegisterExtension
+    final ThrowawaySchema postgres = new ThrowawaySchema("analyzer_implausible", 2);
 
     @Test
     void aYear10000ProgressIsSetBackOnRestartAndLaterRowsAreWindowed(BufferAllocator allocator) {
-        AnalyzerStore store = new AnalyzerStore(pool, schema);
+        AnalyzerStore store = new AnalyzerStore(postgres.pool(), postgres.schema());
         store.migrate().await().atMost(Duration.ofSeconds(30));
         long base = (System.currentTimeMillis() - 60_000) * 1000 / 1_000_000 * 1_000_000;
-        pool.preparedQuery("INSERT INTO " + schema + ".analyzer_progress (topic, kafka_partition, window_size_ms,"
+        postgres.pool().preparedQuery("INSERT INTO " + postgres.schema() + ".analyzer_progress (topic, kafka_partition, window_size_ms,"
                         + " window_slide_ms, final_up_to, read_through_offset) VALUES ($1, 0, 1000, 1000, '10000-01-01 00:00:00+00', 4)")
                 .execute(Tuple.of(TOPIC)).await().atMost(Duration.ofSeconds(10));
 
@@ -92,10 +68,10 @@ class ImplausibleProgressTest {
         clock.addAndGet(Duration.ofSeconds(5).toNanos());
         pipeline.tick();
         assertEquals(0, pipeline.lateRows(), "rows after the repair are not late");
-        long stored = pool.query("SELECT coalesce(sum(row_count), 0)::bigint AS n FROM " + schema + ".window_aggregates")
+        long stored = postgres.pool().query("SELECT coalesce(sum(row_count), 0)::bigint AS n FROM " + postgres.schema() + ".window_aggregates")
                 .execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
         assertEquals(30, stored, "all 30 rows in their windows");
-        long progress = pool.query("SELECT (extract(epoch FROM max(final_up_to)) * 1000000)::bigint AS us FROM " + schema
+        long progress = postgres.pool().query("SELECT (extract(epoch FROM max(final_up_to)) * 1000000)::bigint AS us FROM " + postgres.schema()
                 + ".analyzer_progress").execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("us");
         assertTrue(progress <= base + 4_000_000, "progress is plausible again: " + progress);
     }

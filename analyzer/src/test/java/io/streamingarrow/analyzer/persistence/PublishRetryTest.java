@@ -9,17 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.streamingarrow.analyzer.alerting.AlertEngine;
 import io.streamingarrow.analyzer.alerting.AlertTransition;
@@ -35,11 +33,6 @@ import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.streamingarrow.shared.testing.ArrowMemoryExtension;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgPool;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
 
 /**
  * Kafka refuses some of the analyzer's output messages for a while (real PostgreSQL behind): the pipeline
@@ -49,25 +42,8 @@ import io.vertx.sqlclient.PoolOptions;
 @ExtendWith(ArrowMemoryExtension.class)
 class PublishRetryTest {
 
-    private Vertx vertx;
-    private Pool pool;
-    private String schema;
-
-    @BeforeEach
-    void connect() {
-        vertx = Vertx.vertx();
-        PgConnectOptions connect = new PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                .setDatabase("streaming_arrow").setUser("streaming_arrow").setPassword("streaming_arrow");
-        pool = PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(2));
-        schema = "analyzer_publish_" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void close() {
-        pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await().atMost(Duration.ofSeconds(10));
-        pool.closeAndAwait();
-        vertx.closeAndAwait();
-    }
+    @RegisterExtension
+    final ThrowawaySchema postgres = new ThrowawaySchema("analyzer_publish", 2);
 
     /** Fails every send of device dev-1 while {@code down}; counts what the broker took. */
     private static final class FlakyKafka implements Outputs {
@@ -118,7 +94,7 @@ class PublishRetryTest {
 
     @Test
     void failedPublicationsAreSentAgainOnlyUntilTakenAndNothingIsAcknowledgedBefore(BufferAllocator allocator) {
-        AnalyzerStore store = new AnalyzerStore(pool, schema);
+        AnalyzerStore store = new AnalyzerStore(postgres.pool(), postgres.schema());
         store.migrate().await().atMost(Duration.ofSeconds(30));
         AtomicLong clock = new AtomicLong();
         FlakyKafka kafka = new FlakyKafka();

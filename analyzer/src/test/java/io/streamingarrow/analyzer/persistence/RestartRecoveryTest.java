@@ -10,16 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.streamingarrow.analyzer.alerting.AlertEngine;
 import io.streamingarrow.analyzer.alerting.AlertTransition;
@@ -36,12 +34,7 @@ import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.streamingarrow.shared.testing.ArrowMemoryExtension;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgPool;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
 
 /**
  * Crash and restart mid-stream against the real PostgreSQL of the local stack, with Kafka's rules played
@@ -55,25 +48,8 @@ class RestartRecoveryTest {
     private static final String TOPIC = "arrow_tables";
     private static final int PARTITIONS = 3;
 
-    private Vertx vertx;
-    private Pool pool;
-    private String schema;
-
-    @BeforeEach
-    void connect() {
-        vertx = Vertx.vertx();
-        PgConnectOptions connect = new PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                .setDatabase("streaming_arrow").setUser("streaming_arrow").setPassword("streaming_arrow");
-        pool = PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(4));
-        schema = "analyzer_restart_" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void close() {
-        pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await().atMost(Duration.ofSeconds(10));
-        pool.closeAndAwait();
-        vertx.closeAndAwait();
-    }
+    @RegisterExtension
+    final ThrowawaySchema postgres = new ThrowawaySchema("analyzer_restart", 4);
 
     /** One Kafka message of the test stream. */
     record Message(int partition, long offset, byte[] bytes) {
@@ -173,7 +149,7 @@ class RestartRecoveryTest {
             }
         }
 
-        AnalyzerStore store = new AnalyzerStore(pool, schema);
+        AnalyzerStore store = new AnalyzerStore(postgres.pool(), postgres.schema());
         store.migrate().await().atMost(Duration.ofSeconds(30));
         AtomicLong clock = new AtomicLong();
 
@@ -220,7 +196,7 @@ class RestartRecoveryTest {
         }
 
         Map<String, double[]> stored = new TreeMap<>();
-        for (Row row : pool.query("SELECT device, window_start, row_count, stats FROM " + schema + ".window_aggregates")
+        for (Row row : postgres.pool().query("SELECT device, window_start, row_count, stats FROM " + postgres.schema() + ".window_aggregates")
                 .execute().await().atMost(Duration.ofSeconds(10))) {
             long start = AnalyzerStore.micros(row.getOffsetDateTime("window_start"));
             JsonObject cpu = ((JsonObject) row.getValue("stats")).getJsonObject("cpu_used");
@@ -244,12 +220,12 @@ class RestartRecoveryTest {
     }
 
     private long revisedWindows() {
-        return pool.query("SELECT count(*) AS n FROM " + schema + ".window_aggregates WHERE revision > 0").execute()
+        return postgres.pool().query("SELECT count(*) AS n FROM " + postgres.schema() + ".window_aggregates WHERE revision > 0").execute()
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
     }
 
     private long countWindows() {
-        return pool.query("SELECT count(*) AS n FROM " + schema + ".window_aggregates").execute()
+        return postgres.pool().query("SELECT count(*) AS n FROM " + postgres.schema() + ".window_aggregates").execute()
                 .await().atMost(Duration.ofSeconds(10)).iterator().next().getLong("n");
     }
 }

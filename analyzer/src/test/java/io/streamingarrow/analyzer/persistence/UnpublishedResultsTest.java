@@ -8,17 +8,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.streamingarrow.analyzer.alerting.AlertEngine;
 import io.streamingarrow.analyzer.alerting.AlertRule;
@@ -36,11 +34,6 @@ import io.streamingarrow.shared.ipc.ArrowIpcDecoder;
 import io.streamingarrow.shared.ipc.ArrowIpcEncoder;
 import io.streamingarrow.shared.ipc.DecodeLimits;
 import io.streamingarrow.shared.testing.ArrowMemoryExtension;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgPool;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
 
 /**
  * The analyzer stops after storing windows and an alert in PostgreSQL but before Kafka acknowledged their
@@ -53,25 +46,8 @@ class UnpublishedResultsTest {
 
     private static final long BASE = 1_767_225_600_000_000L;
 
-    private Vertx vertx;
-    private Pool pool;
-    private String schema;
-
-    @BeforeEach
-    void connect() {
-        vertx = Vertx.vertx();
-        PgConnectOptions connect = new PgConnectOptions().setHost("127.0.0.1").setPort(5432)
-                .setDatabase("streaming_arrow").setUser("streaming_arrow").setPassword("streaming_arrow");
-        pool = PgPool.pool(vertx, connect, new PoolOptions().setMaxSize(2));
-        schema = "analyzer_unpublished_" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void close() {
-        pool.query("DROP SCHEMA IF EXISTS " + schema + " CASCADE").execute().await().atMost(Duration.ofSeconds(10));
-        pool.closeAndAwait();
-        vertx.closeAndAwait();
-    }
+    @RegisterExtension
+    final ThrowawaySchema postgres = new ThrowawaySchema("analyzer_unpublished", 2);
 
     /** A broker that takes everything (counting it), or one that never answers (the analyzer dies first). */
     private static final class Kafka implements Outputs {
@@ -142,19 +118,19 @@ class UnpublishedResultsTest {
     }
 
     private long count(String sql) {
-        return pool.query(sql).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+        return postgres.pool().query(sql).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
     }
 
     /** Recorded without waiting, after Kafka's acknowledgement. */
     private void awaitNothingUnpublished() {
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> count("SELECT count(*) FROM " + schema
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> count("SELECT count(*) FROM " + postgres.schema()
                 + ".window_aggregates WHERE unpublished")
-                + count("SELECT count(*) FROM " + schema + ".alerts WHERE open_unpublished OR resolve_unpublished") == 0);
+                + count("SELECT count(*) FROM " + postgres.schema() + ".alerts WHERE open_unpublished OR resolve_unpublished") == 0);
     }
 
     @Test
     void resultsStoredButNeverAcknowledgedArePublishedByTheNextRunOnce(BufferAllocator allocator) {
-        AnalyzerStore store = new AnalyzerStore(pool, schema);
+        AnalyzerStore store = new AnalyzerStore(postgres.pool(), postgres.schema());
         store.migrate().await().atMost(Duration.ofSeconds(30));
         List<byte[]> messages = messages(allocator);
         AtomicLong clock = new AtomicLong();
@@ -168,8 +144,8 @@ class UnpublishedResultsTest {
             int id = m;
             first.onMessage(0, m, null, messages.get(m), () -> acknowledged.add(id));
         }
-        assertEquals(1, count("SELECT count(*) FROM " + schema + ".window_aggregates WHERE unpublished"), "second 0 stored");
-        assertEquals(1, count("SELECT count(*) FROM " + schema + ".alerts WHERE open_unpublished"), "its alert stored");
+        assertEquals(1, count("SELECT count(*) FROM " + postgres.schema() + ".window_aggregates WHERE unpublished"), "second 0 stored");
+        assertEquals(1, count("SELECT count(*) FROM " + postgres.schema() + ".alerts WHERE open_unpublished"), "its alert stored");
         assertEquals(List.of(), acknowledged, "nothing acknowledged: Kafka never took the results");
 
         // Run 2: publishes them before anything else, then reads the uncommitted messages again: the rows of second 0
@@ -199,6 +175,6 @@ class UnpublishedResultsTest {
         assertEquals(Map.of(), third.windows);
         assertEquals(List.of(), third.alerts);
         assertEquals(0, after.republishedResults());
-        assertTrue(count("SELECT count(*) FROM " + schema + ".window_aggregates WHERE unpublished") == 0);
+        assertTrue(count("SELECT count(*) FROM " + postgres.schema() + ".window_aggregates WHERE unpublished") == 0);
     }
 }
