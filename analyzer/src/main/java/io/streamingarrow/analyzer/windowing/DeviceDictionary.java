@@ -29,28 +29,23 @@ final class DeviceDictionary {
 
     /** The id of the device whose name is {@code bytes[0..length)}, or -1 if the dictionary does not hold it. */
     int find(byte[] bytes, int length) {
-        int hash = hash(bytes, length);
-        int mask = table.length - 1;
-        for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
-            int entry = table[slot];
-            if (entry == 0) {
-                return -1;
-            }
-            int id = entry - 1;
-            if (hashes[id] == hash && Arrays.equals(keys[id], 0, keys[id].length, bytes, 0, length)) {
-                return id;
-            }
-        }
+        return Math.max(probe(bytes, length, hash(bytes, length)), -1);
     }
 
     /** The id of the device whose name is {@code bytes[0..length)}, added (with no references) if new. */
     int idOf(byte[] bytes, int length) {
         int hash = hash(bytes, length);
+        int found = probe(bytes, length, hash);
+        return found >= 0 ? found : insert(-found - 1, bytes, length, hash);
+    }
+
+    /** The name's id, or {@code -(slot + 1)} for the empty slot where it would go. */
+    private int probe(byte[] bytes, int length, int hash) {
         int mask = table.length - 1;
         for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
             int entry = table[slot];
             if (entry == 0) {
-                return insert(slot, bytes, length, hash);
+                return -(slot + 1);
             }
             int id = entry - 1;
             if (hashes[id] == hash && Arrays.equals(keys[id], 0, keys[id].length, bytes, 0, length)) {
