@@ -142,8 +142,8 @@ final class DeviceDictionary {
     }
 
     /**
-     * Eight bytes at a time, then a final mix (MurmurHash3's) so that names differing in one digit spread over the
-     * low bits. A byte at a time (FNV-1a, before) was most of the dictionary's share of the analyzer's CPU: a
+     * Eight bytes at a time, then a final mix (shift, multiply, shift, as in MurmurHash3's finaliser) so that names
+     * differing in one digit spread over the low bits. A byte at a time (FNV-1a, before) was most of the dictionary's share of the analyzer's CPU: a
      * chain of dependent multiplications per byte of every row's device name.
      */
     private static int hash(byte[] bytes, int length) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +43,6 @@ import io.streamingarrow.shared.testing.ArrowMemoryExtension;
 class AggregateOutputExport {
 
     private static final List<String> MEASURES = List.of("cpu_used", "cpu_free", "memory_used", "memory_free");
-    private static final String[] STATS = {"min", "max", "mean"};
     static final String FILE = "java-aggregates-file-zstd.arrow";
 
     @Test
@@ -106,9 +106,9 @@ class AggregateOutputExport {
         values.put("window_size_ms", Long.toString(w.sizeMillis()));
         values.put("row_count", Long.toString(w.values().count()));
         for (int m = 0; m < MEASURES.size(); m++) {
-            values.put(MEASURES.get(m) + "_" + STATS[0], w.values().min(m));
-            values.put(MEASURES.get(m) + "_" + STATS[1], w.values().max(m));
-            values.put(MEASURES.get(m) + "_" + STATS[2], w.values().mean(m));
+            values.put(MEASURES.get(m) + "_min", w.values().min(m));
+            values.put(MEASURES.get(m) + "_max", w.values().max(m));
+            values.put(MEASURES.get(m) + "_mean", w.values().mean(m));
         }
         values.put("first_ts", Long.toString(w.values().firstTs()));
         values.put("last_ts", Long.toString(w.values().lastTs()));
@@ -121,7 +121,7 @@ class AggregateOutputExport {
             return null;
         }
         if (vector instanceof VarCharVector v) {
-            return new String(v.get(row), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(v.get(row), StandardCharsets.UTF_8);
         }
         if (vector instanceof TimeStampMicroTZVector v) {
             assertEquals("UTC", v.getTimeZone(), vector.getName());
